@@ -1,0 +1,93 @@
+"""Shared mechanics of every lossbook loss: argument checks and input preparation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from keras import backend, ops
+
+_HALF = ("float16", "bfloat16")
+
+
+def check_positive(name: str, value: Any) -> float:
+    """Returns `value` as a float, or raises if it is not a finite number > 0."""
+    number = _as_float(name, value)
+    if not number > 0:
+        raise ValueError(f"`{name}` must be > 0, got {name}={value!r}.")
+    return number
+
+
+def check_closed_unit_interval(name: str, value: Any) -> float:
+    """Returns `value` as a float, or raises if it is not a number in [0, 1]."""
+    number = _as_float(name, value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"`{name}` must be in [0, 1], got {name}={value!r}.")
+    return number
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Returns `value`, or raises if it is not a bool (`0`/`1` are ambiguous here)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"`{name}` must be True or False, got {name}={value!r}.")
+    return value
+
+
+def check_int(name: str, value: Any) -> int:
+    """Returns `value`, or raises if it is not an int."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"`{name}` must be an int, got {name}={value!r}.")
+    return value
+
+
+def _as_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"`{name}` must be a number, got {name}={value!r}.")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"`{name}` must be finite, got {name}={value!r}.")
+    return number
+
+
+def prepare_inputs(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]:
+    """Converts both inputs to one float dtype and aligns their ranks like Keras.
+
+    Returns `(y_true, y_pred, result_dtype)`. Half-precision and integer predictions
+    are computed in float32 (logs and exponentials of float16 lose most of their
+    digits); the caller casts its result to `result_dtype`, the float dtype of the
+    `y_pred` it was given (float32 for integers). A rank difference of one with a trailing axis of size 1, such as
+    `(8,)` against `(8, 1)`, is aligned the way Keras aligns it for plain functions.
+    Any other difference raises instead of broadcasting.
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    result_dtype = backend.standardize_dtype(y_pred.dtype)
+    if not result_dtype.startswith("float"):
+        result_dtype = "float32"
+    compute_dtype = "float32" if result_dtype in _HALF else result_dtype
+    y_pred = ops.cast(y_pred, compute_dtype)
+    y_true = ops.cast(ops.convert_to_tensor(y_true), compute_dtype)
+    y_true, y_pred = _align_ranks(y_true, y_pred)
+    check_same_shape(y_true, y_pred)
+    return y_true, y_pred, result_dtype
+
+
+def _align_ranks(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    true_rank, pred_rank = len(y_true.shape), len(y_pred.shape)
+    if pred_rank == true_rank + 1 and y_pred.shape[-1] == 1:
+        y_true = ops.expand_dims(y_true, -1)
+    elif true_rank == pred_rank + 1 and y_true.shape[-1] == 1:
+        y_true = ops.squeeze(y_true, -1)
+    return y_true, y_pred
+
+
+def check_same_shape(y_true: Any, y_pred: Any) -> None:
+    """Raises a ValueError naming both shapes unless they match (unknown dims pass)."""
+    true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
+    same = len(true_shape) == len(pred_shape) and all(
+        a is None or b is None or a == b for a, b in zip(true_shape, pred_shape)
+    )
+    if not same:
+        raise ValueError(
+            "`y_true` and `y_pred` must have the same shape, got "
+            f"y_true.shape={true_shape} and y_pred.shape={pred_shape}."
+        )

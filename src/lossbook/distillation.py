@@ -1,0 +1,106 @@
+"""Knowledge-distillation losses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from lossbook._core import check_positive, prepare_inputs
+
+
+def distillation_loss(y_true: Any, y_pred: Any, temperature: float = 1.0) -> Any:
+    """Temperature-scaled KL divergence from a teacher's logits to a student's.
+
+    Formula:
+
+    ```
+    p_teacher = softmax(y_true / T),  p_student = softmax(y_pred / T)
+    loss = T**2 * sum(p_teacher * (log p_teacher - log p_student), axis=-1)
+    ```
+
+    Here the temperature `T` changes the *shape* of the loss: a higher `T` softens
+    both distributions, so the student also learns how the teacher ranks the wrong
+    classes. The `T**2` factor keeps the size of the gradients roughly independent
+    of `T` (Hinton et al., 2015). Both log-probabilities come from `log_softmax`,
+    so large logits do not overflow.
+
+    Args:
+        y_true: Teacher logits, shape `(..., num_classes)`.
+        y_pred: Student logits, same shape.
+        temperature: The softmax temperature `T`, a number > 0. Defaults to `1.0`.
+
+    Returns:
+        The per-sample loss, of shape `y_pred.shape[:-1]`.
+
+    Raises:
+        ValueError: If `temperature <= 0`, or the shapes do not match.
+
+    Examples:
+        >>> import numpy as np
+        >>> from lossbook import distillation_loss
+        >>> teacher = np.array([[4.0, 1.0, 0.0]])
+        >>> student = np.array([[2.0, 2.0, 0.0]])
+        >>> print(np.round(np.asarray(distillation_loss(teacher, student)), 4))
+        [0.5186]
+        >>> print(np.round(np.asarray(distillation_loss(teacher, student, 4.0)), 4))
+        [0.8904]
+
+    References:
+        Hinton, Vinyals and Dean, "Distilling the Knowledge in a Neural Network",
+        2015, arXiv:1503.02531.
+    """
+    temperature = check_positive("temperature", temperature)
+    y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
+    log_p_teacher = ops.log_softmax(y_true / temperature, axis=-1)
+    log_p_student = ops.log_softmax(y_pred / temperature, axis=-1)
+    kl = ops.sum(ops.exp(log_p_teacher) * (log_p_teacher - log_p_student), axis=-1)
+    return ops.cast(temperature**2 * kl, result_dtype)
+
+
+@keras.saving.register_keras_serializable(package="lossbook")
+class DistillationLoss(keras.losses.Loss):
+    """Knowledge-distillation loss: `T**2 * KL(teacher || student)` at temperature T.
+
+    The class form of `distillation_loss`. Pass the teacher's logits as `y_true`
+    and the student's logits as `y_pred`.
+
+    Args:
+        temperature: The softmax temperature, a number > 0. Defaults to `1.0`.
+        reduction: `"sum_over_batch_size"` (default), `"sum"`,
+            `"mean_with_sample_weight"`, `"mean"` or `None`.
+        name: Name of the loss. Defaults to `"distillation_loss"`.
+        dtype: Dtype of the loss computation. Defaults to `None` (floatx).
+
+    Raises:
+        ValueError: If `temperature <= 0`.
+
+    Examples:
+        >>> import numpy as np
+        >>> from lossbook import DistillationLoss
+        >>> teacher = np.array([[4.0, 1.0, 0.0], [0.0, 0.0, 3.0]])
+        >>> student = np.array([[2.0, 2.0, 0.0], [0.0, 0.0, 3.0]])
+        >>> round(float(DistillationLoss(temperature=4.0)(teacher, student)), 4)
+        0.4452
+        >>> DistillationLoss(temperature=-1.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: `temperature` must be > 0, got temperature=-1.0.
+    """
+
+    def __init__(
+        self,
+        temperature: float = 1.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "distillation_loss",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.temperature = check_positive("temperature", temperature)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        return distillation_loss(y_true, y_pred, temperature=self.temperature)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "temperature": self.temperature}
