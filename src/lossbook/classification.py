@@ -117,7 +117,7 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
         >>> y_true = np.array([[1.0], [0.0], [1.0]])
         >>> logits = np.array([[-1.0], [0.5], [2.0]])
         >>> round(float(loss_fn(y_true, logits)), 4)
-        1.3301
+        1.7649
         >>> WeightedBinaryCrossentropy(pos_weight=0.0)
         Traceback (most recent call last):
         ...

@@ -1,0 +1,47 @@
+# The two commands: `make serve` and `make test`. Both create .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The venv is rebuilt only when the dependency files change.
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+LOSSBOOK_SITE_URL ?= http://127.0.0.1:$(PORT)/
+export LOSSBOOK_SITE_URL_EN ?= $(LOSSBOOK_SITE_URL)en/
+export LOSSBOOK_SITE_URL_ZH ?= $(LOSSBOOK_SITE_URL)zh/
+export NO_MKDOCS_2_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: serve build test live live-zh lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+build: $(STAMP)
+	rm -rf site
+	$(BIN)/mkdocs build --strict --config-file mkdocs.yml
+	$(BIN)/mkdocs build --strict --config-file mkdocs.zh.yml
+	cp docs/index.html site/index.html
+
+serve: build
+	@echo "Serving both languages at http://127.0.0.1:$(PORT)/ (en/ and zh/); Ctrl-C stops."
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory site
+
+live: $(STAMP)
+	$(BIN)/mkdocs serve --config-file mkdocs.yml --dev-addr 127.0.0.1:$(PORT)
+
+live-zh: $(STAMP)
+	$(BIN)/mkdocs serve --config-file mkdocs.zh.yml --dev-addr 127.0.0.1:$(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Re-pins requirements.lock from the current venv (after changing pyproject.toml).
+lock: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//' > requirements.lock
+
+clean:
+	rm -rf site site-screenshots $(VENV)
