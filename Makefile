@@ -10,6 +10,8 @@ export LOSSBOOK_SITE_URL_EN ?= $(LOSSBOOK_SITE_URL)en/
 export LOSSBOOK_SITE_URL_ZH ?= $(LOSSBOOK_SITE_URL)zh/
 export NO_MKDOCS_2_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
+# Without this, TensorFlow prints oneDNN notices into every executed notebook.
+export TF_ENABLE_ONEDNN_OPTS := 0
 
 .PHONY: serve build test live live-zh lock clean
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from sybil import Document, Example, Region, Sybil  # noqa: E402
 from sybil.evaluators.doctest import DocTestEvaluator  # noqa: E402
