@@ -61,7 +61,7 @@ def prepare_inputs(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]:
     """
     y_pred = ops.convert_to_tensor(y_pred)
     result_dtype = backend.standardize_dtype(y_pred.dtype)
-    if not result_dtype.startswith("float"):
+    if not backend.is_float_dtype(result_dtype):
         result_dtype = "float32"
     compute_dtype = "float32" if result_dtype in _HALF else result_dtype
     y_pred = ops.cast(y_pred, compute_dtype)
