@@ -1,0 +1,115 @@
+"""Guards on docs/: every fence runs, every page has its twin with the same code."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import StandaloneMarkdownBlocks
+from sybil import Document
+
+DOCS = Path(__file__).parent.parent / "docs"
+COLLECTED = {"python", "pycon"}
+NOT_PYTHON = {"bash", "console", "text", "yaml", "toml", "json", "html", "css"}
+OPENING = re.compile(r"^(?P<indent>\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+def fences(path: Path) -> list[tuple[int, str, str]]:
+    """(line number, info string, body) of every fenced block of a Markdown file."""
+    found, lines, index = [], path.read_text(encoding="utf-8").splitlines(), 0
+    while index < len(lines):
+        opening = OPENING.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        fence, info = opening["fence"], opening["info"].strip()
+        body, index = [], index + 1
+        while index < len(lines):
+            stripped = lines[index].strip()
+            if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
+                break
+            body.append(lines[index][len(opening["indent"]) :])
+            index += 1
+        found.append((index - len(body), info, "\n".join(body)))
+        index += 1
+    return found
+
+
+def pages(language: str) -> set[str]:
+    root = DOCS / language
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix in {".md", ".ipynb"}}
+
+
+MARKDOWN = sorted(DOCS.rglob("*.md"))
+
+
+@pytest.mark.parametrize("path", MARKDOWN, ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_every_fence_is_collected_or_declared_not_python(path):
+    for line, info, _ in fences(path):
+        assert info in COLLECTED | NOT_PYTHON, (
+            f"{path}:{line}: fence info {info!r} would be skipped silently by the "
+            f"docs tests; use one of {sorted(COLLECTED | NOT_PYTHON)} with nothing after it"
+        )
+
+
+@pytest.mark.parametrize("path", MARKDOWN, ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_python_fences_are_scripts_and_pycon_fences_are_sessions(path):
+    for line, info, body in fences(path):
+        if info == "python":
+            assert not body.lstrip().startswith(">>>"), f"{path}:{line}: use ```pycon"
+        if info == "pycon":
+            assert body.lstrip().startswith(">>>"), f"{path}:{line}: use ```python"
+
+
+def test_every_page_has_its_twin_in_the_other_language():
+    assert pages("en") == pages("zh")
+
+
+def without_comments(code: str) -> str:
+    """Drops `# ...` comments outside string literals, and blank lines."""
+    kept = []
+    for line in code.splitlines():
+        quote, cut = None, len(line)
+        for position, char in enumerate(line):
+            if quote:
+                quote = None if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "#":
+                cut = position
+                break
+        if line[:cut].strip() not in {"", ">>>", "..."}:
+            kept.append(line[:cut].rstrip())
+    return "\n".join(kept)
+
+
+def code_blocks(path: Path) -> list[str]:
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    else:
+        sources = [body for _, info, body in fences(path)]
+    return [without_comments(source) for source in sources]
+
+
+@pytest.mark.parametrize("page", sorted(pages("en") & pages("zh")))
+def test_twin_pages_have_the_same_code_comments_aside(page):
+    assert code_blocks(DOCS / "zh" / page) == code_blocks(DOCS / "en" / page)
+
+
+@pytest.mark.parametrize("path", sorted(DOCS.rglob("*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_are_committed_without_outputs(path):
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        assert not cell.get("outputs") and cell.get("execution_count") is None
+
+
+def test_a_block_that_relies_on_an_earlier_block_fails(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```python\nanswer = 42\n```\n\n```pycon\n>>> answer\n42\n```\n", encoding="utf-8"
+    )
+    examples = list(Document.parse(str(page), StandaloneMarkdownBlocks()))
+    assert len(examples) == 2
+    examples[0].evaluate()
+    with pytest.raises(Exception, match="NameError: name 'answer' is not defined"):
+        examples[1].evaluate()

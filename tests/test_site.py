@@ -1,0 +1,108 @@
+"""Both sites build strictly, with executed notebooks, and are what readers need."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.config import load_config
+
+import lossbook
+
+ROOT = Path(__file__).parent.parent
+CONFIGS = {"en": "mkdocs.yml", "zh": "mkdocs.zh.yml"}
+CJK_SEPARATOR = r"[\s\u200b\u3000\-、。，．？！；]+"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Builds both languages side by side, as `make build` does, in a fresh folder."""
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict"]
+    for language, config in CONFIGS.items():
+        started = time.perf_counter()
+        build = subprocess.run(
+            [*mkdocs, "--config-file", config, "--site-dir", str(out / language)],
+            cwd=ROOT, env=env, capture_output=True, text=True,
+        )
+        seconds = time.perf_counter() - started
+        assert build.returncode == 0, build.stderr[-4000:]
+        assert "WARNING" not in build.stderr.replace("[IPKernelApp] WARNING", ""), build.stderr
+        print(f"\n{config}: built in {seconds:.1f} s")
+    return out
+
+
+def html_pages(site_dir: Path) -> list[Path]:
+    return sorted(site_dir.rglob("*.html"))
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_notebooks_are_always_executed_never_cached(language):
+    config = load_config(str(ROOT / CONFIGS[language]))
+    jupyter = config.plugins["mkdocs-jupyter"].config
+    assert jupyter["execute"] and not jupyter["allow_errors"] and not jupyter["cache"]
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_no_page_shows_raw_notebook_json(site, language):
+    for page in html_pages(site / language):
+        assert '"cell_type"' not in page.read_text(encoding="utf-8"), page
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_notebook_page_shows_executed_outputs_and_a_plot(site, language):
+    page = (site / language / "how-to/imbalanced/index.html").read_text(encoding="utf-8")
+    assert re.search(r"pos_weight=10\.0\s+recall=0\.\d\d\s+precision=0\.\d\d", page)
+    assert re.search(r'<img[^>]+src="data:image/png;base64,', page)
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_every_in_page_link_has_its_target(site, language):
+    for page in html_pages(site / language):
+        html = page.read_text(encoding="utf-8")
+        ids = set(re.findall(r'\bid="([^"]+)"', html))
+        for target in re.findall(r'href="#([^"]+)"', html):
+            assert target in ids, f"{page}: link to #{target} has no target"
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_html_lang_matches_the_site(site, language):
+    for page in html_pages(site / language):
+        assert f'<html lang="{language}"' in page.read_text(encoding="utf-8"), page
+
+
+def test_chinese_search_splits_chinese_words(site):
+    index = json.loads((site / "zh/search/search_index.json").read_text(encoding="utf-8"))
+    assert index["config"]["lang"] == ["zh"]
+    assert index["config"]["separator"] == CJK_SEPARATOR
+    text = " ".join(doc["text"] for doc in index["docs"])
+    # jieba segments the text: words are separated by zero-width spaces.
+    assert "\u200b交叉熵\u200b" in text or "\u200b交叉\u200b熵\u200b" in text
+
+
+def test_chinese_config_sets_the_cjk_separator_and_language():
+    raw = (ROOT / "mkdocs.zh.yml").read_text(encoding="utf-8")
+    config = yaml.load(raw, Loader=yaml.BaseLoader)  # skips the !ENV tags
+    assert config["plugins"]["search"]["separator"] == CJK_SEPARATOR
+    assert config["theme"]["language"] == "zh"
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_every_public_name_is_on_the_api_page(site, language):
+    page = (site / language / "reference/index.html").read_text(encoding="utf-8")
+    for name in lossbook.__all__:
+        assert f'id="lossbook.{name}"' in page, name
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_language_links_are_relative_so_they_survive_a_sub_path(site, language):
+    page = (site / language / "tutorial/custom-loss/index.html").read_text(encoding="utf-8")
+    for other in ("en", "zh"):
+        assert re.search(rf'href="(\.\./)+{other}/"[^>]*hreflang="{other}"', page), other
