@@ -16,7 +16,9 @@ def log_softmax(x, axis=-1):
 
 def weighted_bce_from_logits(y, x, pos_weight):
     y, x = np.float64(y), np.float64(x)
-    return -np.mean(pos_weight * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x), axis=-1)
+    return -np.mean(
+        pos_weight * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x), axis=-1
+    )
 
 
 def weighted_bce_from_probabilities(y, p, pos_weight):

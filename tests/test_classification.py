@@ -1,4 +1,4 @@
-"""WeightedBinaryCrossentropy against Keras, TensorFlow and PyTorch, and at the edges."""
+"""WeightedBinaryCrossentropy against Keras, TensorFlow and PyTorch, and at edges."""
 
 import keras
 import numpy as np
@@ -9,7 +9,9 @@ from references import weighted_bce_from_logits
 
 from lossbook import WeightedBinaryCrossentropy, weighted_binary_crossentropy
 
-torch = pytest.importorskip("torch", reason="PyTorch is a test dependency (torch==2.13.0)")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is a test dependency (torch==2.13.0)"
+)
 
 
 def random_batch(seed=0, shape=(32, 4)):
@@ -93,7 +95,9 @@ def test_probabilities_of_exactly_zero_and_one_give_finite_values_and_gradients(
     # Clipped to [eps, 1 - eps] in float32, where 1 - eps rounds to 1 - 1.19e-7.
     eps = np.float32(keras.backend.epsilon())
     at_zero, at_one = -np.log(eps), -np.log(np.float32(1) - (np.float32(1) - eps))
-    np.testing.assert_allclose(values, [2 * at_zero, 0, 0, at_one], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        values, [2 * at_zero, 0, 0, at_one], rtol=1e-5, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,11 +105,20 @@ def test_probabilities_of_exactly_zero_and_one_give_finite_values_and_gradients(
     [
         ({"pos_weight": 0.0}, "`pos_weight` must be > 0, got pos_weight=0.0"),
         ({"pos_weight": -2}, "`pos_weight` must be > 0, got pos_weight=-2"),
-        ({"pos_weight": float("nan")}, "`pos_weight` must be finite, got pos_weight=nan"),
+        (
+            {"pos_weight": float("nan")},
+            "`pos_weight` must be finite, got pos_weight=nan",
+        ),
         ({"pos_weight": "3"}, "`pos_weight` must be a number, got pos_weight='3'"),
         ({"pos_weight": True}, "`pos_weight` must be a number, got pos_weight=True"),
-        ({"label_smoothing": 1.5}, r"`label_smoothing` must be in \[0, 1\], got label_smoothing=1.5"),
-        ({"from_logits": "yes"}, "`from_logits` must be True or False, got from_logits='yes'"),
+        (
+            {"label_smoothing": 1.5},
+            r"`label_smoothing` must be in \[0, 1\], got label_smoothing=1.5",
+        ),
+        (
+            {"from_logits": "yes"},
+            "`from_logits` must be True or False, got from_logits='yes'",
+        ),
         ({"axis": 1.0}, "`axis` must be an int, got axis=1.0"),
     ],
 )

@@ -26,9 +26,7 @@ def inputs(case, shape=(16, 5), seed=0):
 
 def test_every_public_loss_has_a_case():
     public_classes = {
-        name
-        for name in lossbook.__all__
-        if isinstance(getattr(lossbook, name), type)
+        name for name in lossbook.__all__ if isinstance(getattr(lossbook, name), type)
     }
     assert public_classes == {case.loss_class.__name__ for case in CASES}
 
@@ -43,7 +41,9 @@ def test_every_public_class_has_a_functional_twin():
 def test_function_matches_numpy_reference_on_random_inputs(case):
     y_true, y_pred = inputs(case)
     got = numpy(case.function(y_true, y_pred, **case.kwargs))
-    np.testing.assert_allclose(got, case.reference(y_true, y_pred), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        got, case.reference(y_true, y_pred), rtol=1e-5, atol=1e-6
+    )
 
 
 @by_case
@@ -71,7 +71,9 @@ def test_get_config_then_from_config_gives_the_same_loss(case):
     clone = case.loss_class.from_config(config)
     assert clone.get_config() == config
     assert config["name"] == "custom_name" and config["reduction"] == "sum"
-    np.testing.assert_allclose(numpy(clone(y_true, y_pred)), numpy(loss(y_true, y_pred)))
+    np.testing.assert_allclose(
+        numpy(clone(y_true, y_pred)), numpy(loss(y_true, y_pred))
+    )
 
 
 @by_case
@@ -103,9 +105,13 @@ def test_rank_one_targets_align_with_a_trailing_unit_axis(case):
 def test_mismatched_shapes_raise_naming_both_shapes(case):
     y_true, _ = inputs(case, shape=(8, 2))
     _, y_pred = inputs(case, shape=(8, 3))
-    with pytest.raises(ValueError, match=r"y_true.shape=\(8, 2\).*y_pred.shape=\(8, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"y_true.shape=\(8, 2\).*y_pred.shape=\(8, 3\)"
+    ):
         case.function(y_true, y_pred, **case.kwargs)
-    with pytest.raises(ValueError, match=r"y_true.shape=\(8, 2\).*y_pred.shape=\(8, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"y_true.shape=\(8, 2\).*y_pred.shape=\(8, 3\)"
+    ):
         case.loss_class(**case.kwargs)(y_true, y_pred)
 
 

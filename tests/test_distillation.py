@@ -1,4 +1,4 @@
-"""DistillationLoss against Keras's KL divergence and PyTorch's kl_div, and at the edges."""
+"""DistillationLoss against Keras KL divergence and PyTorch kl_div, and at edges."""
 
 import keras
 import numpy as np
@@ -8,7 +8,9 @@ from keras import ops
 
 from lossbook import DistillationLoss, distillation_loss
 
-torch = pytest.importorskip("torch", reason="PyTorch is a test dependency (torch==2.13.0)")
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is a test dependency (torch==2.13.0)"
+)
 
 
 def logits_pair(seed=0, shape=(16, 10)):
@@ -80,5 +82,7 @@ def test_temperature_changes_the_shape_not_only_the_scale():
 
 @pytest.mark.parametrize("temperature", [0.0, -1.0, float("inf"), None])
 def test_invalid_temperature_raises_naming_it(temperature):
-    with pytest.raises(ValueError, match=rf"`temperature` must be .*temperature={temperature}"):
+    with pytest.raises(
+        ValueError, match=rf"`temperature` must be .*temperature={temperature}"
+    ):
         DistillationLoss(temperature=temperature)

@@ -5,13 +5,16 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import StandaloneMarkdownBlocks
 from sybil import Document
+
+from conftest import StandaloneMarkdownBlocks
 
 DOCS = Path(__file__).parent.parent / "docs"
 COLLECTED = {"python", "pycon"}
 NOT_PYTHON = {"bash", "console", "text", "yaml", "toml", "json", "html", "css"}
-OPENING = re.compile(r"^(?P<indent>\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+OPENING = re.compile(
+    r"^(?P<indent>\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$"
+)
 
 
 def fences(path: Path) -> list[tuple[int, str, str]]:
@@ -26,7 +29,9 @@ def fences(path: Path) -> list[tuple[int, str, str]]:
         body, index = [], index + 1
         while index < len(lines):
             stripped = lines[index].strip()
-            if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
+            if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(
+                fence[0]
+            ):
                 break
             body.append(lines[index][len(opening["indent"]) :])
             index += 1
@@ -37,7 +42,11 @@ def fences(path: Path) -> list[tuple[int, str, str]]:
 
 def pages(language: str) -> set[str]:
     root = DOCS / language
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix in {".md", ".ipynb"}}
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.suffix in {".md", ".ipynb"}
+    }
 
 
 MARKDOWN = sorted(DOCS.rglob("*.md"))
@@ -48,7 +57,7 @@ def test_every_fence_is_collected_or_declared_not_python(path):
     for line, info, _ in fences(path):
         assert info in COLLECTED | NOT_PYTHON, (
             f"{path}:{line}: fence info {info!r} would be skipped silently by the "
-            f"docs tests; use one of {sorted(COLLECTED | NOT_PYTHON)} with nothing after it"
+            f"docs tests; use one of {sorted(COLLECTED | NOT_PYTHON)} alone"
         )
 
 
@@ -106,7 +115,8 @@ def test_notebooks_are_committed_without_outputs(path):
 def test_a_block_that_relies_on_an_earlier_block_fails(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(
-        "```python\nanswer = 42\n```\n\n```pycon\n>>> answer\n42\n```\n", encoding="utf-8"
+        "```python\nanswer = 42\n```\n\n```pycon\n>>> answer\n42\n```\n",
+        encoding="utf-8",
     )
     examples = list(Document.parse(str(page), StandaloneMarkdownBlocks()))
     assert len(examples) == 2

@@ -30,11 +30,16 @@ def site(tmp_path_factory):
         started = time.perf_counter()
         build = subprocess.run(
             [*mkdocs, "--config-file", config, "--site-dir", str(out / language)],
-            cwd=ROOT, env=env, capture_output=True, text=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         seconds = time.perf_counter() - started
         assert build.returncode == 0, build.stderr[-4000:]
-        assert "WARNING" not in build.stderr.replace("[IPKernelApp] WARNING", ""), build.stderr
+        assert "WARNING" not in build.stderr.replace("[IPKernelApp] WARNING", ""), (
+            build.stderr
+        )
         print(f"\n{config}: built in {seconds:.1f} s")
     return out
 
@@ -58,7 +63,9 @@ def test_no_page_shows_raw_notebook_json(site, language):
 
 @pytest.mark.parametrize("language", CONFIGS)
 def test_notebook_page_shows_executed_outputs_and_a_plot(site, language):
-    page = (site / language / "how-to/imbalanced/index.html").read_text(encoding="utf-8")
+    page = (site / language / "how-to/imbalanced/index.html").read_text(
+        encoding="utf-8"
+    )
     assert re.search(r"pos_weight=10\.0\s+recall=0\.\d\d\s+precision=0\.\d\d", page)
     assert re.search(r'<img[^>]+src="data:image/png;base64,', page)
 
@@ -79,7 +86,9 @@ def test_html_lang_matches_the_site(site, language):
 
 
 def test_chinese_search_splits_chinese_words(site):
-    index = json.loads((site / "zh/search/search_index.json").read_text(encoding="utf-8"))
+    index = json.loads(
+        (site / "zh/search/search_index.json").read_text(encoding="utf-8")
+    )
     assert index["config"]["lang"] == ["zh"]
     assert index["config"]["separator"] == CJK_SEPARATOR
     text = " ".join(doc["text"] for doc in index["docs"])
@@ -103,6 +112,10 @@ def test_every_public_name_is_on_the_api_page(site, language):
 
 @pytest.mark.parametrize("language", CONFIGS)
 def test_language_links_are_relative_so_they_survive_a_sub_path(site, language):
-    page = (site / language / "tutorial/custom-loss/index.html").read_text(encoding="utf-8")
+    page = (site / language / "tutorial/custom-loss/index.html").read_text(
+        encoding="utf-8"
+    )
     for other in ("en", "zh"):
-        assert re.search(rf'href="(\.\./)+{other}/"[^>]*hreflang="{other}"', page), other
+        assert re.search(rf'href="(\.\./)+{other}/"[^>]*hreflang="{other}"', page), (
+            other
+        )

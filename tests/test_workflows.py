@@ -32,8 +32,13 @@ def test_ci_runs_make_test_on_push_and_pull_request_with_read_only_permissions()
     assert ci["permissions"] == {"contents": "read"}
     assert all("permissions" not in job for job in ci["jobs"].values())
     assert steps_running(ci, "make test")
-    setup = [s for s in ci["jobs"]["test"]["steps"] if "setup-python" in s.get("uses", "")]
-    assert setup[0]["with"]["python-version"] == "3.11" and setup[0]["with"]["cache"] == "pip"
+    setup = [
+        s for s in ci["jobs"]["test"]["steps"] if "setup-python" in s.get("uses", "")
+    ]
+    assert (
+        setup[0]["with"]["python-version"] == "3.11"
+        and setup[0]["with"]["cache"] == "pip"
+    )
 
 
 def test_pages_builds_with_make_and_only_the_deploy_job_may_write():
@@ -46,5 +51,7 @@ def test_pages_builds_with_make_and_only_the_deploy_job_may_write():
     uses = [step.get("uses", "") for job in jobs.values() for step in job["steps"]]
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
-    upload = next(s for s in jobs["build"]["steps"] if "upload-pages" in s.get("uses", ""))
+    upload = next(
+        s for s in jobs["build"]["steps"] if "upload-pages" in s.get("uses", "")
+    )
     assert upload["with"]["path"] == "site"

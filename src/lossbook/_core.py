@@ -55,9 +55,10 @@ def prepare_inputs(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]:
     Returns `(y_true, y_pred, result_dtype)`. Half-precision and integer predictions
     are computed in float32 (logs and exponentials of float16 lose most of their
     digits); the caller casts its result to `result_dtype`, the float dtype of the
-    `y_pred` it was given (float32 for integers). A rank difference of one with a trailing axis of size 1, such as
-    `(8,)` against `(8, 1)`, is aligned the way Keras aligns it for plain functions.
-    Any other difference raises instead of broadcasting.
+    `y_pred` it was given (float32 for integers). A rank difference of one with a
+    trailing axis of size 1, such as `(8,)` against `(8, 1)`, is aligned the way
+    Keras aligns it for plain functions. Any other difference raises instead of
+    broadcasting.
     """
     y_pred = ops.convert_to_tensor(y_pred)
     result_dtype = backend.standardize_dtype(y_pred.dtype)
@@ -84,7 +85,8 @@ def check_same_shape(y_true: Any, y_pred: Any) -> None:
     """Raises a ValueError naming both shapes unless they match (unknown dims pass)."""
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
     same = len(true_shape) == len(pred_shape) and all(
-        a is None or b is None or a == b for a, b in zip(true_shape, pred_shape)
+        a is None or b is None or a == b
+        for a, b in zip(true_shape, pred_shape, strict=True)
     )
     if not same:
         raise ValueError(

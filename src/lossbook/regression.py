@@ -42,7 +42,8 @@ def scaled_mean_squared_error(y_true: Any, y_pred: Any, scale: float = 1.0) -> A
         >>> from lossbook import scaled_mean_squared_error
         >>> y_true = np.array([[0.0, 1.0], [1.0, 1.0]])
         >>> y_pred = np.array([[1.0, 1.0], [1.0, 3.0]])
-        >>> print(np.round(np.asarray(scaled_mean_squared_error(y_true, y_pred, 0.6)), 4))
+        >>> loss = scaled_mean_squared_error(y_true, y_pred, scale=0.6)
+        >>> print(np.round(np.asarray(loss), 4))
         [0.3 1.2]
     """
     scale = check_positive("scale", scale)
