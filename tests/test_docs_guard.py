@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markdown.extensions.toc import slugify
 from sybil import Document
 
 from conftest import StandaloneMarkdownBlocks
@@ -104,6 +105,52 @@ def code_blocks(path: Path) -> list[str]:
 @pytest.mark.parametrize("page", sorted(pages("en") & pages("zh")))
 def test_twin_pages_have_the_same_code_comments_aside(page):
     assert code_blocks(DOCS / "zh" / page) == code_blocks(DOCS / "en" / page)
+
+
+def heading_levels(path: Path) -> list[int]:
+    """The level of every heading, in page order (code excluded)."""
+    if path.suffix == ".md":
+        return [level for level, _ in heading_anchors(path)]
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    return [
+        len(match[1])
+        for text in texts
+        for match in re.finditer(r"^(#{1,6}) ", text, re.MULTILINE)
+    ]
+
+
+def heading_anchors(path: Path) -> list[tuple[int, str]]:
+    """(level, id) of every heading of a Markdown page, as the toc extension sets."""
+    text = path.read_text(encoding="utf-8")
+    for _, _, body in fences(path):
+        text = text.replace(body, "", 1)
+    anchors = []
+    for match in re.finditer(r"^(#{1,6}) (.*?)\s*$", text, re.MULTILINE):
+        title = match[2]
+        explicit = re.search(r"\{ #([\w-]+) \}$", title)
+        if explicit:
+            anchors.append((len(match[1]), explicit[1]))
+            continue
+        plain = re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", title).replace("`", "")
+        anchors.append((len(match[1]), slugify(plain.replace("*", ""), "-")))
+    return anchors
+
+
+MARKDOWN_TWINS = sorted(p for p in pages("en") & pages("zh") if p.endswith(".md"))
+
+
+@pytest.mark.parametrize("page", MARKDOWN_TWINS)
+def test_chinese_headings_keep_the_english_anchors(page):
+    # Links with #anchors then work in both languages, and so does the switch.
+    en = [a for level, a in heading_anchors(DOCS / "en" / page) if level >= 2]
+    zh = [a for level, a in heading_anchors(DOCS / "zh" / page) if level >= 2]
+    assert zh == en
+
+
+@pytest.mark.parametrize("page", sorted(pages("en") & pages("zh")))
+def test_twin_pages_have_the_same_headings_level_by_level(page):
+    assert heading_levels(DOCS / "zh" / page) == heading_levels(DOCS / "en" / page)
 
 
 @pytest.mark.parametrize("path", sorted(DOCS.rglob("*.ipynb")), ids=lambda p: p.name)
