@@ -26,6 +26,29 @@ def check_closed_unit_interval(name: str, value: Any) -> float:
     return number
 
 
+def check_open_unit_interval(name: str, value: Any) -> float:
+    """Returns `value` as a float, or raises if it is not a number in (0, 1)."""
+    number = _as_float(name, value)
+    if not 0.0 < number < 1.0:
+        raise ValueError(f"`{name}` must be in (0, 1), got {name}={value!r}.")
+    return number
+
+
+def check_non_negative(name: str, value: Any) -> float:
+    """Returns `value` as a float, or raises if it is not a finite number >= 0."""
+    number = _as_float(name, value)
+    if not number >= 0:
+        raise ValueError(f"`{name}` must be >= 0, got {name}={value!r}.")
+    return number
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    """Returns `value`, or raises if it is not one of `choices`."""
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {choices}, got {name}={value!r}.")
+    return value
+
+
 def check_bool(name: str, value: Any) -> bool:
     """Returns `value`, or raises if it is not a bool (`0`/`1` are ambiguous here)."""
     if not isinstance(value, bool):
