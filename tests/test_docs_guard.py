@@ -5,10 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
+from docs_harness import StandaloneMarkdownBlocks
 from markdown.extensions.toc import slugify
 from sybil import Document
-
-from conftest import StandaloneMarkdownBlocks
 
 DOCS = Path(__file__).parent.parent / "docs"
 COLLECTED = {"python", "pycon"}

@@ -25,7 +25,8 @@ def pip(*arguments: str) -> str:
 
 
 def pinned() -> list[str]:
-    lines = pip("freeze", "--exclude-editable").splitlines()
+    # --all: setuptools and wheel are dependencies too (astunparse needs wheel).
+    lines = pip("freeze", "--all", "--exclude-editable").splitlines()
     return sorted(line.removesuffix("+cpu") for line in lines if "==" in line)
 
 
@@ -43,7 +44,9 @@ def main() -> None:
         for requirement in pinned():
             digests = hashes(requirement, Path(folder))
             entries.append(
-                " \\\n".join([requirement] + [f"    --hash=sha256:{d}" for d in digests])
+                " \\\n".join(
+                    [requirement] + [f"    --hash=sha256:{d}" for d in digests]
+                )
             )
     (ROOT / "requirements.lock").write_text(HEADER + "\n".join(entries) + "\n")
 
