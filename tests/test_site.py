@@ -116,7 +116,10 @@ def test_language_links_are_relative_so_they_survive_a_sub_path(site, language):
 
 ASSET = re.compile(
     r"""<(?:script|img|source|iframe)\b[^>]*\bsrc=["'](https?:)?//[^"']+"""
-    r"""|<link\b[^>]*\bhref=["'](https?:)?//[^"']+"""
+    # <link> loads something only as a stylesheet, icon, preload or manifest;
+    # canonical and alternate links are addresses, not requests.
+    r"""|<link\b(?=[^>]*\brel=["'](?:stylesheet|icon|preload|modulepreload|manifest)["'])"""
+    r"""[^>]*\bhref=["'](https?:)?//[^"']+"""
     r"""|url\(["']?(https?:)?//"""
 )
 
