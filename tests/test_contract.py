@@ -147,6 +147,11 @@ def test_half_precision_inputs_give_finite_values_of_that_dtype(case, dtype):
     np.testing.assert_allclose(low, full, rtol=tolerance, atol=tolerance)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch",
+    reason="Keras's torch backend computes some float64 ops (minimum, maximum, "
+    "arctan2, divide_no_nan) in float32 (keras/src/backend/common/dtypes.py)",
+)
 @by_case
 def test_gradient_matches_central_differences_in_float64(case):
     y_true, y_pred = (np.float64(a) for a in inputs(case, shape=(4, 4)))
@@ -161,6 +166,26 @@ def test_gradient_matches_central_differences_in_float64(case):
         total = lambda p: float(ops.sum(case.function(y_true, p, **case.kwargs)))  # noqa: E731
         numeric[index] = (total(up) - total(down)) / (2 * step)
     np.testing.assert_allclose(analytic, numeric, rtol=case.gradient_rtol, atol=1e-8)
+
+
+@by_case
+def test_float32_gradient_matches_finite_differences_of_the_reference(case):
+    # Backend-independent: autograd of the loss against the float64 NumPy reference.
+    y_true, y_pred = (np.float64(a) for a in inputs(case, shape=(4, 4), seed=3))
+    y_true, y_pred = (
+        np.float32(a) for a in case.for_finite_differences(y_true, y_pred)
+    )
+    analytic = gradient(lambda p: case.function(y_true, p, **case.kwargs), y_pred)
+    reference_y_true, point = np.float64(y_true), np.float64(y_pred)
+    numeric, step = np.zeros_like(point), 1e-6
+    for index in np.ndindex(point.shape):
+        up, down = point.copy(), point.copy()
+        up[index] += step
+        down[index] -= step
+        total = lambda p: float(np.sum(case.reference(reference_y_true, p)))  # noqa: E731
+        numeric[index] = (total(up) - total(down)) / (2 * step)
+    scale = np.max(np.abs(numeric))
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-5 * scale)
 
 
 @by_case

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from backend_tools import gradient
 from keras import ops
 
 from lossbook import DistillationLoss, distillation_loss
@@ -58,11 +58,9 @@ def test_identical_logits_give_zero():
 
 def test_extreme_logits_give_finite_values_and_gradients():
     teacher = np.array([[100.0, -100.0, 0.0]], dtype="float32")
-    student = tf.Variable([[-100.0, 100.0, 0.0]])
-    with tf.GradientTape() as tape:
-        loss = distillation_loss(teacher, student)
-        total = ops.sum(loss)
-    grads = tape.gradient(total, student).numpy()
+    student = np.array([[-100.0, 100.0, 0.0]], dtype="float32")
+    loss = distillation_loss(teacher, student)
+    grads = gradient(lambda s: distillation_loss(teacher, s), student)
     # The teacher is sure of class 0, the student of class 1: KL = 200.
     assert float(loss[0]) == pytest.approx(200.0, rel=1e-6)
     np.testing.assert_allclose(grads, [[-1.0, 1.0, 0.0]], atol=1e-6)

@@ -12,7 +12,7 @@ _HALF = ("float16", "bfloat16")
 
 def check_positive(name: str, value: Any) -> float:
     """Returns `value` as a float, or raises if it is not a finite number > 0."""
-    number = _as_float(name, value)
+    number = check_finite(name, value)
     if not number > 0:
         raise ValueError(f"`{name}` must be > 0, got {name}={value!r}.")
     return number
@@ -20,7 +20,7 @@ def check_positive(name: str, value: Any) -> float:
 
 def check_closed_unit_interval(name: str, value: Any) -> float:
     """Returns `value` as a float, or raises if it is not a number in [0, 1]."""
-    number = _as_float(name, value)
+    number = check_finite(name, value)
     if not 0.0 <= number <= 1.0:
         raise ValueError(f"`{name}` must be in [0, 1], got {name}={value!r}.")
     return number
@@ -28,7 +28,7 @@ def check_closed_unit_interval(name: str, value: Any) -> float:
 
 def check_open_unit_interval(name: str, value: Any) -> float:
     """Returns `value` as a float, or raises if it is not a number in (0, 1)."""
-    number = _as_float(name, value)
+    number = check_finite(name, value)
     if not 0.0 < number < 1.0:
         raise ValueError(f"`{name}` must be in (0, 1), got {name}={value!r}.")
     return number
@@ -36,7 +36,7 @@ def check_open_unit_interval(name: str, value: Any) -> float:
 
 def check_non_negative(name: str, value: Any) -> float:
     """Returns `value` as a float, or raises if it is not a finite number >= 0."""
-    number = _as_float(name, value)
+    number = check_finite(name, value)
     if not number >= 0:
         raise ValueError(f"`{name}` must be >= 0, got {name}={value!r}.")
     return number
@@ -63,7 +63,8 @@ def check_int(name: str, value: Any) -> int:
     return value
 
 
-def _as_float(name: str, value: Any) -> float:
+def check_finite(name: str, value: Any) -> float:
+    """Returns `value` as a float, or raises if it is not a finite number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"`{name}` must be a number, got {name}={value!r}.")
     number = float(value)

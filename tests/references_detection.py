@@ -1,0 +1,119 @@
+"""torchvision's box losses, ported line for line to float64 NumPy.
+
+Sources (pytorch/vision): torchvision/ops/_utils.py (`_loss_inter_union`),
+giou_loss.py (`generalized_box_iou_loss`), diou_loss.py (`distance_box_iou_loss`,
+`_diou_iou_loss`), ciou_loss.py (`complete_box_iou_loss`), all with eps=1e-7.
+torchvision assumes valid boxes (x1 <= x2, y1 <= y2); so do these ports.
+"""
+
+import numpy as np
+
+EPS = 1e-7
+
+
+def _unbind(boxes):
+    return tuple(np.moveaxis(np.asarray(boxes, dtype=np.float64), -1, 0))
+
+
+def loss_inter_union(boxes1, boxes2):
+    x1, y1, x2, y2 = _unbind(boxes1)
+    x1g, y1g, x2g, y2g = _unbind(boxes2)
+    xkis1, ykis1 = np.maximum(x1, x1g), np.maximum(y1, y1g)
+    xkis2, ykis2 = np.minimum(x2, x2g), np.minimum(y2, y2g)
+    intsctk = np.zeros_like(x1)
+    mask = (ykis2 > ykis1) & (xkis2 > xkis1)
+    intsctk[mask] = (xkis2[mask] - xkis1[mask]) * (ykis2[mask] - ykis1[mask])
+    unionk = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intsctk
+    return intsctk, unionk
+
+
+def iou_loss(boxes1, boxes2, eps=EPS):
+    intsct, union = loss_inter_union(boxes1, boxes2)
+    return 1 - intsct / (union + eps)
+
+
+def generalized_box_iou_loss(boxes1, boxes2, eps=EPS):
+    intsctk, unionk = loss_inter_union(boxes1, boxes2)
+    iouk = intsctk / (unionk + eps)
+    x1, y1, x2, y2 = _unbind(boxes1)
+    x1g, y1g, x2g, y2g = _unbind(boxes2)
+    xc1, yc1 = np.minimum(x1, x1g), np.minimum(y1, y1g)
+    xc2, yc2 = np.maximum(x2, x2g), np.maximum(y2, y2g)
+    area_c = (xc2 - xc1) * (yc2 - yc1)
+    miouk = iouk - ((area_c - unionk) / (area_c + eps))
+    return 1 - miouk
+
+
+def _diou_iou_loss(boxes1, boxes2, eps=EPS):
+    intsct, union = loss_inter_union(boxes1, boxes2)
+    iou = intsct / (union + eps)
+    x1, y1, x2, y2 = _unbind(boxes1)
+    x1g, y1g, x2g, y2g = _unbind(boxes2)
+    xc1, yc1 = np.minimum(x1, x1g), np.minimum(y1, y1g)
+    xc2, yc2 = np.maximum(x2, x2g), np.maximum(y2, y2g)
+    diagonal_distance_squared = ((xc2 - xc1) ** 2) + ((yc2 - yc1) ** 2) + eps
+    x_p, y_p = (x2 + x1) / 2, (y2 + y1) / 2
+    x_g, y_g = (x1g + x2g) / 2, (y1g + y2g) / 2
+    centers_distance_squared = ((x_p - x_g) ** 2) + ((y_p - y_g) ** 2)
+    loss = 1 - iou + (centers_distance_squared / diagonal_distance_squared)
+    return loss, iou
+
+
+def distance_box_iou_loss(boxes1, boxes2, eps=EPS):
+    return _diou_iou_loss(boxes1, boxes2, eps)[0]
+
+
+def complete_box_iou_loss(boxes1, boxes2, eps=EPS):
+    diou_loss, iou = _diou_iou_loss(boxes1, boxes2, eps)
+    x1, y1, x2, y2 = _unbind(boxes1)
+    x1g, y1g, x2g, y2g = _unbind(boxes2)
+    w_pred, h_pred = x2 - x1, y2 - y1
+    w_gt, h_gt = x2g - x1g, y2g - y1g
+    v = (4 / (np.pi**2)) * (np.arctan(w_gt / h_gt) - np.arctan(w_pred / h_pred)) ** 2
+    alpha = v / (1 - iou + v + eps)
+    return diou_loss + alpha * v
+
+
+TORCHVISION = {
+    "iou": iou_loss,
+    "giou": generalized_box_iou_loss,
+    "diou": distance_box_iou_loss,
+    "ciou": complete_box_iou_loss,
+}
+
+
+def box_loss(y_true, y_pred, mode):
+    """torchvision's loss with the prediction as `boxes1`, the target as `boxes2`."""
+    return TORCHVISION[mode](y_pred, y_true)
+
+
+def random_boxes(rng, count):
+    """Valid float32 boxes with corners in [0, 3) and sides in [0.3, 2)."""
+    corner = rng.uniform(0, 3, (count, 2))
+    size = rng.uniform(0.3, 2, (count, 2))
+    return np.concatenate([corner, corner + size], axis=-1).astype("float32")
+
+
+def target_and_predicted_boxes(rng, shape):
+    """(target, prediction) for `shape[0]` boxes; some overlap, some do not.
+
+    The prediction moves each target corner by N(0, 0.6) and scales its sides
+    by exp(N(0, 0.4)), so it stays a valid box.
+    """
+    count = shape[0]
+    y_true = np.float64(random_boxes(rng, count))
+    centre = (y_true[:, :2] + y_true[:, 2:]) / 2 + rng.normal(0, 0.6, (count, 2))
+    half = (y_true[:, 2:] - y_true[:, :2]) / 2 * np.exp(rng.normal(0, 0.4, (count, 2)))
+    y_pred = np.concatenate([centre - half, centre + half], axis=-1)
+    return y_true.astype("float32"), y_pred.astype("float32")
+
+
+def same_aspect_ratio_as_target(y_true, y_pred):
+    """Gives each predicted box the target's aspect ratio (same centre and width)."""
+    y_pred = y_pred.copy()
+    width_true = y_true[:, 2] - y_true[:, 0]
+    height_true = y_true[:, 3] - y_true[:, 1]
+    centre_y = (y_pred[:, 1] + y_pred[:, 3]) / 2
+    half_height = (y_pred[:, 2] - y_pred[:, 0]) * height_true / width_true / 2
+    y_pred[:, 1], y_pred[:, 3] = centre_y - half_height, centre_y + half_height
+    return y_true, y_pred
