@@ -50,7 +50,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory test-backends
 
 test-backends: $(STAMP)
-	KERAS_BACKEND=jax JAX_ENABLE_X64=1 $(BIN)/python -m pytest -q $(LOSS_TESTS)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q $(LOSS_TESTS)
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -q $(LOSS_TESTS)
 
 # Re-pins requirements.lock from the current venv (after changing pyproject.toml).

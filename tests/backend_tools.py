@@ -46,5 +46,10 @@ def jit(function):
         # aot_eager traces the whole function through TorchDynamo and AOTAutograd
         # (fullgraph: no graph breaks allowed) without the minutes of C++ code
         # generation that the default inductor backend costs on a CPU.
-        return torch.compile(function, backend="aot_eager", fullgraph=True)
+        # NumPy inputs are converted outside: Dynamo cannot trace NumPy attributes.
+        # Each test compiles afresh; otherwise every loss compiled through the same
+        # Loss.__call__ counts towards one recompile limit.
+        torch._dynamo.reset()
+        compiled = torch.compile(function, backend="aot_eager", fullgraph=True)
+        return lambda *arrays: compiled(*(ops.convert_to_tensor(a) for a in arrays))
     raise NotImplementedError(BACKEND)

@@ -68,7 +68,9 @@ def check_finite(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"`{name}` must be a number, got {name}={value!r}.")
     number = float(value)
-    if not math.isfinite(number):
+    # Comparisons, not math.isfinite: TorchDynamo (torch.compile) cannot trace the
+    # latter when a loss validates its arguments inside a compiled function.
+    if not -math.inf < number < math.inf:
         raise ValueError(f"`{name}` must be finite, got {name}={value!r}.")
     return number
 

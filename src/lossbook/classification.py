@@ -248,7 +248,8 @@ def poly_loss(
         num_classes = ops.cast(ops.shape(y_true)[-1], y_true.dtype)
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
     if from_logits:
-        shifted = y_pred - ops.stop_gradient(ops.max(y_pred, axis=-1, keepdims=True))
+        # amax/amin, not max/min: Keras's torch max() cannot be traced by torch.compile.
+        shifted = y_pred - ops.stop_gradient(ops.amax(y_pred, axis=-1, keepdims=True))
         exponentials = ops.exp(shifted)
         normaliser = ops.sum(exponentials, axis=-1)
         log_probabilities = shifted - ops.log(normaliser)[..., None]

@@ -288,9 +288,10 @@ def triplet_semihard_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
     outside = ops.logical_and(ops.expand_dims(negative, 1), ops.greater(d_an, d_ap))
     # A fill above every distance, so that the fill never ties with a real minimum
     # (a tie would split the gradient with a constant).
-    above_all = ops.stop_gradient(ops.max(distances)) + 1.0
-    closest_outside = ops.min(ops.where(outside, d_an, above_all), axis=2)
-    farthest_negative = ops.max(ops.where(negative, distances, 0.0), axis=1)
+    # amax/amin, not max/min: Keras's torch max() cannot be traced by torch.compile.
+    above_all = ops.stop_gradient(ops.amax(distances)) + 1.0
+    closest_outside = ops.amin(ops.where(outside, d_an, above_all), axis=2)
+    farthest_negative = ops.amax(ops.where(negative, distances, 0.0), axis=1)
     semihard = ops.where(
         ops.any(outside, axis=2),
         closest_outside,
@@ -429,9 +430,9 @@ def triplet_hard_loss(
     # Distances are >= 0, so 0 is a neutral fill for a maximum (and is Addons'
     # value for an anchor without positives); the row maximum is Addons' value for
     # an anchor without negatives.
-    hardest_positive = ops.max(ops.where(positive, distances, 0.0), axis=1)
-    row_max = ops.max(distances, axis=1, keepdims=True)
-    hardest_negative = ops.min(ops.where(negative, distances, row_max), axis=1)
+    hardest_positive = ops.amax(ops.where(positive, distances, 0.0), axis=1)
+    row_max = ops.amax(distances, axis=1, keepdims=True)
+    hardest_negative = ops.amin(ops.where(negative, distances, row_max), axis=1)
     gap = hardest_positive - hardest_negative
     losses = ops.softplus(gap) if soft else ops.relu(gap + margin)
     return ops.cast(losses, result_dtype)
