@@ -75,6 +75,25 @@ def check_finite(name: str, value: Any) -> float:
     return number
 
 
+def float_dtypes(y_pred: Any) -> tuple[str, str]:
+    """`(compute_dtype, result_dtype)` of a loss whose predictions are `y_pred`.
+
+    The result keeps the float dtype of `y_pred` (float32 for integers); half
+    precision is computed in float32, where logs and exponentials keep their digits.
+    """
+    result_dtype = backend.standardize_dtype(ops.convert_to_tensor(y_pred).dtype)
+    if not backend.is_float_dtype(result_dtype):
+        result_dtype = "float32"
+    return ("float32" if result_dtype in _HALF else result_dtype), result_dtype
+
+
+def shapes_match(shape: tuple, other: tuple) -> bool:
+    """Whether two static shapes are equal, unknown (None) dimensions matching any."""
+    return len(shape) == len(other) and all(
+        a is None or b is None or a == b for a, b in zip(shape, other, strict=True)
+    )
+
+
 def prepare_inputs(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]:
     """Converts both inputs to one float dtype and aligns their ranks like Keras.
 
@@ -86,13 +105,9 @@ def prepare_inputs(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]:
     Keras aligns it for plain functions. Any other difference raises instead of
     broadcasting.
     """
-    y_pred = ops.convert_to_tensor(y_pred)
-    result_dtype = backend.standardize_dtype(y_pred.dtype)
-    if not backend.is_float_dtype(result_dtype):
-        result_dtype = "float32"
-    compute_dtype = "float32" if result_dtype in _HALF else result_dtype
+    compute_dtype, result_dtype = float_dtypes(y_pred)
     y_pred = ops.cast(y_pred, compute_dtype)
-    y_true = ops.cast(ops.convert_to_tensor(y_true), compute_dtype)
+    y_true = ops.cast(y_true, compute_dtype)
     y_true, y_pred = _align_ranks(y_true, y_pred)
     check_same_shape(y_true, y_pred)
     return y_true, y_pred, result_dtype
@@ -110,11 +125,7 @@ def _align_ranks(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
 def check_same_shape(y_true: Any, y_pred: Any) -> None:
     """Raises a ValueError naming both shapes unless they match (unknown dims pass)."""
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
-    same = len(true_shape) == len(pred_shape) and all(
-        a is None or b is None or a == b
-        for a, b in zip(true_shape, pred_shape, strict=True)
-    )
-    if not same:
+    if not shapes_match(true_shape, pred_shape):
         raise ValueError(
             "`y_true` and `y_pred` must have the same shape, got "
             f"y_true.shape={true_shape} and y_pred.shape={pred_shape}."

@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
-from keras import backend, ops
+from keras import ops
 
-from lossbook._core import check_finite
-
-_HALF = ("float16", "bfloat16")
+from lossbook._core import check_finite, float_dtypes, shapes_match
 
 
 def _check_losses(losses: Any) -> list[keras.losses.Loss]:
@@ -46,10 +44,7 @@ def _weighted_sum(
     y_pred: Any,
 ) -> Any:
     y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
-    result_dtype = backend.standardize_dtype(y_pred.dtype)
-    if not backend.is_float_dtype(result_dtype):
-        result_dtype = "float32"
-    compute_dtype = "float32" if result_dtype in _HALF else result_dtype
+    compute_dtype, result_dtype = float_dtypes(y_pred)
     total, total_shape, first_name = None, None, None
     for loss, weight in zip(losses, weights, strict=True):
         values = ops.cast(loss.call(y_true, y_pred), compute_dtype)
@@ -57,11 +52,7 @@ def _weighted_sum(
         if total is None:
             total, total_shape, first_name = weight * values, shape, loss.name
             continue
-        same = len(shape) == len(total_shape) and all(
-            a is None or b is None or a == b
-            for a, b in zip(shape, total_shape, strict=True)
-        )
-        if not same:
+        if not shapes_match(shape, total_shape):
             raise ValueError(
                 "The parts of a combined loss must return per-sample values of one "
                 f"shape, got {total_shape} from {first_name!r} and {shape} from "

@@ -12,16 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-from keras import backend, ops
+from keras import ops
 
 from lossbook._core import (
     check_bool,
     check_non_negative,
     check_positive,
+    float_dtypes,
     prepare_inputs,
 )
-
-_HALF = ("float16", "bfloat16")
 
 
 def contrastive_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
@@ -143,10 +142,7 @@ def _embeddings_and_first_axis(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]
     """
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true)
-    result_dtype = backend.standardize_dtype(y_pred.dtype)
-    if not backend.is_float_dtype(result_dtype):
-        result_dtype = "float32"
-    compute_dtype = "float32" if result_dtype in _HALF else result_dtype
+    compute_dtype, result_dtype = float_dtypes(y_pred)
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
     if (
         len(pred_shape) != 2

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
-from keras import backend, ops
+from keras import ops
 
 from lossbook._core import (
     check_non_negative,
     check_open_unit_interval,
     check_positive,
+    float_dtypes,
     prepare_inputs,
+    shapes_match,
 )
 
 
@@ -245,27 +247,14 @@ def _quantile_inputs(y_true: Any, y_pred: Any, count: int) -> tuple[Any, Any, st
     `y_true` of shape `y_pred.shape[:-1]` gains a trailing axis of size 1; a
     `y_true` of shape `y_pred.shape[:-1] + (1,)` stays so. Anything else raises.
     """
-    y_pred = ops.convert_to_tensor(y_pred)
-    result_dtype = backend.standardize_dtype(y_pred.dtype)
-    if not backend.is_float_dtype(result_dtype):
-        result_dtype = "float32"
-    compute_dtype = (
-        "float32" if result_dtype in ("float16", "bfloat16") else result_dtype
-    )
+    compute_dtype, result_dtype = float_dtypes(y_pred)
     y_pred = ops.cast(y_pred, compute_dtype)
-    y_true = ops.cast(ops.convert_to_tensor(y_true), compute_dtype)
+    y_true = ops.cast(y_true, compute_dtype)
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
-
-    def matches(shape: tuple, expected: tuple) -> bool:
-        return len(shape) == len(expected) and all(
-            a is None or b is None or a == b
-            for a, b in zip(shape, expected, strict=True)
-        )
-
     if pred_shape and pred_shape[-1] in (None, count):
-        if matches(true_shape, pred_shape[:-1]):
+        if shapes_match(true_shape, pred_shape[:-1]):
             return ops.expand_dims(y_true, -1), y_pred, result_dtype
-        if matches(true_shape, pred_shape[:-1] + (1,)):
+        if shapes_match(true_shape, pred_shape[:-1] + (1,)):
             return y_true, y_pred, result_dtype
     raise ValueError(
         f"With {count} quantiles, `y_pred` must end with an axis of size {count} "
