@@ -4,14 +4,10 @@ The parsers live in tests/docs_harness.py; see there for the fresh-namespace rul
 """
 
 import os
-import sys
-from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
-sys.path.insert(0, str(Path(__file__).parent / "tests"))
 
 from docs_harness import StandaloneDocstrings, StandaloneMarkdownBlocks  # noqa: E402
 from sybil import Sybil  # noqa: E402

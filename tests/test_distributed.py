@@ -48,7 +48,13 @@ BATCH_LEVEL = [c for c in CASES if not c.independent_samples]
 def results(tmp_path_factory):
     """{backend: the helper's JSON, or {"failure": its stderr}}; both run at once."""
     folder = tmp_path_factory.mktemp("distributed")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        # The helpers import the contract's cases from tests/.
+        "PYTHONPATH": str(Path(__file__).parent),
+    }
     processes = {}
     for backend, script in SCRIPTS.items():
         processes[backend] = subprocess.Popen(

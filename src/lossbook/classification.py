@@ -8,18 +8,31 @@ import keras
 from keras import ops
 
 from lossbook._core import (
+    FunctionLoss,
     check_bool,
+    check_classes,
     check_closed_unit_interval,
     check_finite,
     check_int,
     check_positive,
+    empty_values,
+    is_empty,
+    loss_function,
+    mean,
     prepare_inputs,
 )
 
 
+@loss_function(
+    pos_weight=check_positive,
+    from_logits=check_bool,
+    label_smoothing=check_closed_unit_interval,
+    axis=check_int,
+)
 def weighted_binary_crossentropy(
     y_true: Any,
     y_pred: Any,
+    *,
     pos_weight: float = 1.0,
     from_logits: bool = False,
     label_smoothing: float = 0.0,
@@ -71,8 +84,6 @@ def weighted_binary_crossentropy(
     References:
         TensorFlow, `tf.nn.weighted_cross_entropy_with_logits`.
     """
-    pos_weight = check_positive("pos_weight", pos_weight)
-    label_smoothing = check_closed_unit_interval("label_smoothing", label_smoothing)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
@@ -85,11 +96,11 @@ def weighted_binary_crossentropy(
         epsilon = keras.backend.epsilon()
         p = ops.clip(y_pred, epsilon, 1.0 - epsilon)
         losses = -(pos_weight * y_true * ops.log(p) + (1.0 - y_true) * ops.log(1.0 - p))
-    return ops.cast(ops.mean(losses, axis=axis), result_dtype)
+    return ops.cast(mean(losses, axis=axis), result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class WeightedBinaryCrossentropy(keras.losses.Loss):
+class WeightedBinaryCrossentropy(FunctionLoss):
     """Binary cross-entropy that weights the positive class by `pos_weight`.
 
     The class form of `weighted_binary_crossentropy`: per-sample values are
@@ -135,46 +146,36 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
         name: str = "weighted_binary_crossentropy",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.pos_weight = check_positive("pos_weight", pos_weight)
-        self.from_logits = check_bool("from_logits", from_logits)
-        self.label_smoothing = check_closed_unit_interval(
-            "label_smoothing", label_smoothing
-        )
-        self.axis = check_int("axis", axis)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return weighted_binary_crossentropy(
-            y_true,
-            y_pred,
-            pos_weight=self.pos_weight,
-            from_logits=self.from_logits,
-            label_smoothing=self.label_smoothing,
-            axis=self.axis,
+        super().__init__(
+            weighted_binary_crossentropy,
+            pos_weight=pos_weight,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
         )
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "pos_weight": self.pos_weight,
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-            "axis": self.axis,
-        }
 
-
-def _check_poly_epsilon(value: Any) -> float:
+def _check_poly_epsilon(name: str, value: Any) -> float:
     """Returns `value` as a float, or raises if it is not a finite number >= -1."""
     # -1 is where Poly-1's leading coefficient (1 + epsilon) would turn negative.
-    number = check_finite("epsilon", value)
+    number = check_finite(name, value)
     if not number >= -1.0:
-        raise ValueError(f"`epsilon` must be >= -1, got epsilon={value!r}.")
+        raise ValueError(f"`{name}` must be >= -1, got {name}={value!r}.")
     return number
 
 
+@loss_function(
+    epsilon=_check_poly_epsilon,
+    from_logits=check_bool,
+    label_smoothing=check_closed_unit_interval,
+)
 def poly_loss(
     y_true: Any,
     y_pred: Any,
+    *,
     epsilon: float = 1.0,
     from_logits: bool = False,
     label_smoothing: float = 0.0,
@@ -240,10 +241,10 @@ def poly_loss(
         Leng et al., "PolyLoss: A Polynomial Expansion Perspective of
         Classification Loss Functions", ICLR 2022 (arXiv:2204.12511).
     """
-    epsilon = _check_poly_epsilon(epsilon)
-    from_logits = check_bool("from_logits", from_logits)
-    label_smoothing = check_closed_unit_interval("label_smoothing", label_smoothing)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
+    check_classes(y_true, y_pred)
+    if is_empty(y_pred):
+        return empty_values(y_pred, -1, result_dtype)
     if label_smoothing:
         num_classes = ops.cast(ops.shape(y_true)[-1], y_true.dtype)
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
@@ -266,7 +267,7 @@ def poly_loss(
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class PolyLoss(keras.losses.Loss):
+class PolyLoss(FunctionLoss):
     """Poly-1 loss (Leng et al. 2022): cross-entropy plus `epsilon * (1 - p_t)`.
 
     The class form of `poly_loss`, a drop-in replacement for
@@ -315,26 +316,12 @@ class PolyLoss(keras.losses.Loss):
         name: str = "poly_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.epsilon = _check_poly_epsilon(epsilon)
-        self.from_logits = check_bool("from_logits", from_logits)
-        self.label_smoothing = check_closed_unit_interval(
-            "label_smoothing", label_smoothing
+        super().__init__(
+            poly_loss,
+            epsilon=epsilon,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
         )
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return poly_loss(
-            y_true,
-            y_pred,
-            epsilon=self.epsilon,
-            from_logits=self.from_logits,
-            label_smoothing=self.label_smoothing,
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "epsilon": self.epsilon,
-            "from_logits": self.from_logits,
-            "label_smoothing": self.label_smoothing,
-        }

@@ -8,63 +8,55 @@ from typing import Any
 import keras
 from keras import ops
 
-from lossbook._core import check_finite, float_dtypes, shapes_match
+from lossbook._core import (
+    FunctionLoss,
+    align_ranks,
+    check_finite,
+    check_numbers,
+    float_dtypes,
+    loss_function,
+    shapes_match,
+)
 
 
-def _check_losses(losses: Any) -> list[keras.losses.Loss]:
-    if not isinstance(losses, (list, tuple)) or not losses:
+def _check_losses(name: str, losses: Any) -> list[keras.losses.Loss]:
+    if not isinstance(losses, list | tuple) or not losses:
         raise ValueError(
-            "`losses` must be a non-empty list of keras.losses.Loss instances, "
-            f"got losses={losses!r}."
+            f"`{name}` must be a non-empty list of keras.losses.Loss instances, "
+            f"got {name}={losses!r}."
         )
     for index, loss in enumerate(losses):
         if not isinstance(loss, keras.losses.Loss):
             raise ValueError(
-                f"`losses[{index}]` must be a keras.losses.Loss, "
-                f"got losses[{index}]={loss!r}."
+                f"`{name}[{index}]` must be a keras.losses.Loss, "
+                f"got {name}[{index}]={loss!r}."
             )
     return list(losses)
 
 
-def _check_weights(weights: Any, count: int) -> list[float]:
+def _check_weights(name: str, weights: Any) -> list[float] | None:
+    return None if weights is None else check_numbers(name, weights, check_finite)
+
+
+def _one_weight_per_loss(arguments: dict[str, Any]) -> dict[str, Any]:
+    losses, weights = arguments["losses"], arguments["weights"]
     if weights is None:
-        return [1.0] * count
-    if not isinstance(weights, (list, tuple)) or len(weights) != count:
+        return {**arguments, "weights": [1.0] * len(losses)}
+    if len(weights) != len(losses):
         raise ValueError(
-            f"`weights` must be a list of {count} numbers, one per loss, "
+            f"`weights` must hold one number per loss, {len(losses)} in all, "
             f"got weights={weights!r}."
         )
-    return [check_finite(f"weights[{i}]", weight) for i, weight in enumerate(weights)]
+    return arguments
 
 
-def _weighted_sum(
-    losses: Sequence[keras.losses.Loss],
-    weights: Sequence[float],
-    y_true: Any,
-    y_pred: Any,
-) -> Any:
-    y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
-    compute_dtype, result_dtype = float_dtypes(y_pred)
-    total, total_shape, first_name = None, None, None
-    for loss, weight in zip(losses, weights, strict=True):
-        values = ops.cast(loss.call(y_true, y_pred), compute_dtype)
-        shape = tuple(values.shape)
-        if total is None:
-            total, total_shape, first_name = weight * values, shape, loss.name
-            continue
-        if not shapes_match(shape, total_shape):
-            raise ValueError(
-                "The parts of a combined loss must return per-sample values of one "
-                f"shape, got {total_shape} from {first_name!r} and {shape} from "
-                f"{loss.name!r}."
-            )
-        total = total + weight * values
-    return ops.cast(total, result_dtype)
-
-
+@loss_function(
+    losses=_check_losses, weights=_check_weights, jointly=_one_weight_per_loss
+)
 def combined_loss(
     y_true: Any,
     y_pred: Any,
+    *,
     losses: Sequence[keras.losses.Loss],
     weights: Sequence[float] | None = None,
 ) -> Any:
@@ -113,13 +105,30 @@ def combined_loss(
 
         The first sample costs `3 * -log(0.2) + 0.5 * 0.8**2`.
     """
-    losses = _check_losses(losses)
-    weights = _check_weights(weights, len(losses))
-    return _weighted_sum(losses, weights, y_true, y_pred)
+    y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
+    # Aligned once, so that Keras parts (which align on their own, but return one
+    # number for a rank-1 pair) and lossbook parts see the same inputs.
+    y_true, y_pred = align_ranks(y_true, y_pred)
+    compute_dtype, result_dtype = float_dtypes(y_pred)
+    total, total_shape, first_name = None, None, None
+    for loss, weight in zip(losses, weights, strict=True):
+        values = ops.cast(loss.call(y_true, y_pred), compute_dtype)
+        shape = tuple(values.shape)
+        if total is None:
+            total, total_shape, first_name = weight * values, shape, loss.name
+            continue
+        if not shapes_match(shape, total_shape):
+            raise ValueError(
+                "The parts of a combined loss must return per-sample values of one "
+                f"shape, got {total_shape} from {first_name!r} and {shape} from "
+                f"{loss.name!r}."
+            )
+        total = total + weight * values
+    return ops.cast(total, result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class CombinedLoss(keras.losses.Loss):
+class CombinedLoss(FunctionLoss):
     """A weighted sum of losses that saves and loads with its parts.
 
     The class form of `combined_loss`. Its per-sample values are
@@ -180,19 +189,19 @@ class CombinedLoss(keras.losses.Loss):
         name: str = "combined_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.losses = _check_losses(losses)
-        self.weights = _check_weights(weights, len(self.losses))
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return _weighted_sum(self.losses, self.weights, y_true, y_pred)
+        super().__init__(
+            combined_loss,
+            losses=losses,
+            weights=weights,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "losses": [keras.saving.serialize_keras_object(p) for p in self.losses],
-            "weights": list(self.weights),
-        }
+        config = super().get_config()
+        config["losses"] = [keras.saving.serialize_keras_object(p) for p in self.losses]
+        return config
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> CombinedLoss:

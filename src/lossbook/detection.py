@@ -6,9 +6,17 @@ import math
 from typing import Any
 
 import keras
-from keras import ops
+from keras import backend, ops
 
-from lossbook._core import check_choice, prepare_inputs
+from lossbook._core import (
+    FunctionLoss,
+    check_choice,
+    float_dtypes,
+    loss_function,
+    maximum,
+    minimum,
+    shapes_match,
+)
 
 _MODES = ("iou", "giou", "diou", "ciou")
 # torchvision's `eps` for all three of its box losses.
@@ -18,7 +26,107 @@ _EPSILON = 1e-7
 _TINY = 1.2e-38
 
 
-def box_iou_loss(y_true: Any, y_pred: Any, mode: str = "giou") -> Any:
+def _check_mode(name: str, value: Any) -> str:
+    return check_choice(name, value, _MODES)
+
+
+def _box_inputs(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]:
+    """Both box arrays in one float dtype; raises unless both are `(..., 4)` alike.
+
+    Boxes are not rank-aligned: their last axis is always the 4 coordinates.
+    """
+    y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
+    true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
+    if (
+        len(pred_shape) < 2
+        or pred_shape[-1] != 4
+        or not shapes_match(true_shape, pred_shape)
+    ):
+        raise ValueError(
+            "Boxes must have shape (batch, ..., 4), the coordinates (x_min, y_min, "
+            "x_max, y_max) on the last axis, the same for y_true and y_pred, got "
+            f"y_true.shape={true_shape} and y_pred.shape={pred_shape}."
+        )
+    compute_dtype, result_dtype = float_dtypes(y_pred)
+    y_true, y_pred = ops.cast(y_true, compute_dtype), ops.cast(y_pred, compute_dtype)
+    return y_true, y_pred, result_dtype
+
+
+def _span(*coordinates: Any) -> Any:
+    """The extent of the coordinates: largest minus smallest."""
+    largest, smallest = coordinates[0], coordinates[0]
+    for coordinate in coordinates[1:]:
+        largest, smallest = maximum(largest, coordinate), minimum(smallest, coordinate)
+    return largest - smallest
+
+
+# Cephes's arctangent on [-1, 1] (its `atan`, reduced by atan(x) = pi/4 +
+# atan((x - 1) / (x + 1)) above 0.66): a ratio of polynomials, exact to 2e-16.
+_ATAN_P = (
+    -8.750608600031904122785e-1,
+    -1.615753718733365076637e1,
+    -7.500855792314704667340e1,
+    -1.228866684490136173410e2,
+    -6.485021904942025371773e1,
+)
+_ATAN_Q = (
+    2.485846490142306297962e1,
+    1.650270098316988542046e2,
+    4.328810604912902668951e2,
+    4.853903996359136964868e2,
+    1.945506571482613964425e2,
+)
+_MOREBITS = 6.123233995736765886130e-17
+
+
+def _arctan_of_unit(t: Any) -> Any:
+    """arctan(t) for |t| <= 1, with polynomial arithmetic only."""
+    a = ops.abs(t)
+    reduced = a > 0.66
+    x = ops.where(reduced, (a - 1.0) / (a + 1.0), a)
+    z = x * x
+    p, q = ops.zeros_like(z) + _ATAN_P[0], z + _ATAN_Q[0]
+    for p_k, q_k in zip(_ATAN_P[1:], _ATAN_Q[1:], strict=True):
+        p, q = p * z + p_k, q * z + q_k
+    r = x + x * z * p / q
+    r = ops.where(reduced, math.pi / 4 + r + 0.5 * _MOREBITS, r)
+    return ops.where(t < 0, -r, r)
+
+
+def _angle(cross: Any, dot: Any) -> Any:
+    """atan2(cross, dot) for dot >= 0, (cross, dot) != (0, 0), in their dtype.
+
+    Keras 3.15 computes `arctan` and `arctan2` of float64 inputs in float32 on
+    JAX and PyTorch (its type promotion of float64 with a Python float gives
+    float32). In float64 this takes the half-angle identity
+    atan2(c, d) = 2 atan(c / (hypot(c, d) + d)), whose argument lies in [-1, 1]
+    for d >= 0, and `_arctan_of_unit`.
+    """
+    if backend.standardize_dtype(cross.dtype) != "float64":
+        return ops.arctan2(cross, dot)
+    hypot = ops.sqrt(ops.square(cross) + ops.square(dot))
+    return 2.0 * _arctan_of_unit(cross / (hypot + dot))
+
+
+def _aspect_ratio_term(width, height, width_g, height_g, iou):
+    """CIoU's `alpha * v`, with `alpha` a constant for the gradient."""
+    # atan(w_g / h_g) - atan(w / h) as a single atan2 of the rotation between the
+    # vectors (h_g, w_g) and (h, w): one transcendental instead of two, and no
+    # division by a zero height. Both vanish only for a point box (or one so small
+    # that the gradient of atan2 would be 0 / 0).
+    cross = width_g * height - height_g * width
+    dot = height_g * height + width_g * width
+    no_angle = ops.square(cross) + ops.square(dot) < _TINY
+    safe_dot = ops.where(no_angle, ops.ones_like(dot), dot)
+    safe_cross = ops.where(no_angle, ops.zeros_like(cross), cross)
+    angle = ops.where(no_angle, ops.zeros_like(dot), _angle(safe_cross, safe_dot))
+    v = (4.0 / math.pi**2) * ops.square(angle)
+    alpha = ops.stop_gradient(v / (1.0 - iou + v + _EPSILON))
+    return alpha * v
+
+
+@loss_function(mode=_check_mode)
+def box_iou_loss(y_true: Any, y_pred: Any, *, mode: str = "giou") -> Any:
     """IoU, GIoU, DIoU or CIoU loss between boxes `(x_min, y_min, x_max, y_max)`.
 
     Formula:
@@ -36,27 +144,38 @@ def box_iou_loss(y_true: Any, y_pred: Any, mode: str = "giou") -> Any:
     "ciou": loss = "diou" + alpha * v,  v = 4 / pi**2 * (atan(w_true / h_true)
                                                      - atan(w / h))**2
                                         alpha = v / (1 - iou + v + eps)
+
+    every mode, for a predicted box turned inside out:
+          loss += (max(x_min - x_max, 0) + max(y_min - y_max, 0)) / (sx + sy + eps)
     ```
 
-    where `rho` is the distance between the two box centres and `eps = 1e-7`.
-    These are the formulas and `eps` conventions of torchvision's
+    where `rho` is the distance between the two box centres, `sx` and `sy` the
+    extents of all eight coordinates along x and y, and `eps = 1e-7`. For valid
+    boxes these are the formulas and `eps` conventions of torchvision's
     `generalized_box_iou_loss`, `distance_box_iou_loss` and
     `complete_box_iou_loss` (and `1 - IoU` with the same `eps` for `"iou"`); as
     there, `alpha` is a constant for the gradient (it is computed under
-    `stop_gradient`). All four losses are symmetric in `y_true` and `y_pred`.
+    `stop_gradient`), and the losses are symmetric in `y_true` and `y_pred`.
 
-    torchvision assumes valid boxes (`x_min <= x_max`, `y_min <= y_max`).
-    lossbook also accepts inverted ones, which an untrained box head does
-    produce: a width or height below zero counts as zero, so such a box has no
-    area (IoU 0) but keeps its centre and its corners in the enclosing box, and
-    every value and gradient stays finite. For valid boxes this changes nothing.
-    A box without area has IoU 0 even with itself, so its `"iou"` loss is 1.
-    The two arctangents of CIoU are computed as one `atan2` of their
-    difference; a box that is a single point (or whose sides, multiplied by the
-    other box's, fall below about 1e-19) has no aspect ratio and gets `v = 0`.
+    torchvision assumes valid boxes (`x_min <= x_max`, `y_min <= y_max`). An
+    untrained box head does predict inverted ones, and a width or height below
+    zero has no area: the IoU part of the loss is then flat, and under `"iou"`
+    (often under the others too) its gradient is exactly 0, so such a box would
+    never recover. The last line of the formula adds a term for inverted
+    predicted boxes only: it is 0 for a valid box, at most 1, and its gradient
+    pulls `x_min` below `x_max` and `y_min` below `y_max`. Every value and
+    gradient stays finite. A box without area has IoU 0 even with itself, so its
+    `"iou"` loss is 1.
+
+    At an exact match (`y_pred == y_true`), the minimum of every mode, the
+    gradient is exactly 0 on every backend. The two arctangents of CIoU are
+    computed as one `atan2` of their difference; a box that is a single point
+    (or whose sides, multiplied by the other box's, fall below about 1e-19) has
+    no aspect ratio and gets `v = 0`.
 
     Args:
-        y_true: Target boxes, shape `(..., 4)`, as `(x_min, y_min, x_max, y_max)`.
+        y_true: Target boxes, shape `(batch, ..., 4)`, as
+            `(x_min, y_min, x_max, y_max)`.
         y_pred: Predicted boxes, same shape.
         mode: One of `"iou"`, `"giou"`, `"diou"`, `"ciou"`. Defaults to `"giou"`.
 
@@ -65,8 +184,8 @@ def box_iou_loss(y_true: Any, y_pred: Any, mode: str = "giou") -> Any:
         `A` give `eps / (A + eps)`, about `1e-7 / A`, in every mode.
 
     Raises:
-        ValueError: If `mode` is not one of the four, the last axis is not of size
-            4, or the shapes do not match.
+        ValueError: If `mode` is not one of the four, or the boxes are not of
+            one shape `(batch, ..., 4)`.
 
     Examples:
         >>> import numpy as np
@@ -83,9 +202,17 @@ def box_iou_loss(y_true: Any, y_pred: Any, mode: str = "giou") -> Any:
 
         The second pair does not overlap: the IoU loss is stuck at 1 there, while
         GIoU and DIoU still say how far apart the boxes are. Only that pair has
-        two different aspect ratios, so only there CIoU adds to DIoU.
+        two different aspect ratios, so only there CIoU adds to DIoU. A box
+        predicted inside out costs more than 1 under `"iou"`, by a term whose
+        gradient turns it right side out:
 
-        >>> box_iou_loss(y_true, y_pred, mode="eiou")
+        >>> import numpy as np
+        >>> from lossbook import box_iou_loss
+        >>> y_true = np.array([[0.0, 0.0, 2.0, 2.0]])
+        >>> inverted = np.array([[1.5, 0.0, 0.5, 2.0]])
+        >>> print(np.round(np.asarray(box_iou_loss(y_true, inverted, mode="iou")), 4))
+        [1.25]
+        >>> box_iou_loss(y_true, inverted, mode="eiou")
         Traceback (most recent call last):
         ...
         ValueError: `mode` must be one of (...), got mode='eiou'.
@@ -96,67 +223,51 @@ def box_iou_loss(y_true: Any, y_pred: Any, mode: str = "giou") -> Any:
         arXiv:1911.08287. torchvision, `torchvision.ops.generalized_box_iou_loss`,
         `distance_box_iou_loss`, `complete_box_iou_loss`.
     """
-    mode = check_choice("mode", mode, _MODES)
-    y_true, y_pred = ops.convert_to_tensor(y_true), ops.convert_to_tensor(y_pred)
-    for boxes in (y_true, y_pred):
-        if len(boxes.shape) == 0 or boxes.shape[-1] != 4:
-            raise ValueError(
-                "Boxes must have 4 coordinates (x_min, y_min, x_max, y_max) on "
-                f"the last axis, got y_true.shape={tuple(y_true.shape)} and "
-                f"y_pred.shape={tuple(y_pred.shape)}."
-            )
-    y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
+    y_true, y_pred, result_dtype = _box_inputs(y_true, y_pred)
+    # An exact match is the minimum of every mode, where the gradient is 0; each
+    # backend would split the gradients of the tied minima and maxima below in its
+    # own way, so the tie is settled here.
+    exact = ops.all(y_pred == y_true, axis=-1, keepdims=True)
+    y_pred = ops.where(exact, ops.stop_gradient(y_pred), y_pred)
     x1, y1, x2, y2 = ops.unstack(y_pred, 4, axis=-1)
     x1g, y1g, x2g, y2g = ops.unstack(y_true, 4, axis=-1)
 
-    # Clamping at 0 only changes inverted boxes (see the docstring).
     width, height = ops.relu(x2 - x1), ops.relu(y2 - y1)
     width_g, height_g = ops.relu(x2g - x1g), ops.relu(y2g - y1g)
-    overlap_w = ops.relu(ops.minimum(x2, x2g) - ops.maximum(x1, x1g))
-    overlap_h = ops.relu(ops.minimum(y2, y2g) - ops.maximum(y1, y1g))
+    overlap_w = ops.relu(minimum(x2, x2g) - maximum(x1, x1g))
+    overlap_h = ops.relu(minimum(y2, y2g) - maximum(y1, y1g))
     intersection = overlap_w * overlap_h
     union = width * height + width_g * height_g - intersection
     iou = intersection / (union + _EPSILON)
-    if mode == "iou":
-        return ops.cast(1.0 - iou, result_dtype)
-
-    enclosing_w = ops.relu(ops.maximum(x2, x2g) - ops.minimum(x1, x1g))
-    enclosing_h = ops.relu(ops.maximum(y2, y2g) - ops.minimum(y1, y1g))
+    loss = 1.0 - iou
+    enclosing_w = ops.relu(maximum(x2, x2g) - minimum(x1, x1g))
+    enclosing_h = ops.relu(maximum(y2, y2g) - minimum(y1, y1g))
     if mode == "giou":
         enclosing_area = enclosing_w * enclosing_h
-        penalty = (enclosing_area - union) / (enclosing_area + _EPSILON)
-        return ops.cast(1.0 - iou + penalty, result_dtype)
-
-    diagonal = ops.square(enclosing_w) + ops.square(enclosing_h) + _EPSILON
-    # Twice each centre coordinate: (x1 + x2) - (x1g + x2g), squared, over 4.
-    centre_distance = (
-        ops.square(x1 + x2 - x1g - x2g) + ops.square(y1 + y2 - y1g - y2g)
-    ) / 4.0
-    loss = 1.0 - iou + centre_distance / diagonal
+        loss = loss + (enclosing_area - union) / (enclosing_area + _EPSILON)
+    if mode in ("diou", "ciou"):
+        diagonal = ops.square(enclosing_w) + ops.square(enclosing_h) + _EPSILON
+        # Twice each centre coordinate: (x1 + x2) - (x1g + x2g), squared, over 4.
+        centre_distance = (
+            ops.square(x1 + x2 - x1g - x2g) + ops.square(y1 + y2 - y1g - y2g)
+        ) / 4.0
+        loss = loss + centre_distance / diagonal
     if mode == "ciou":
-        # atan(w_g / h_g) - atan(w / h) as a single atan2 of the rotation between
-        # the vectors (h_g, w_g) and (h, w): one transcendental instead of two,
-        # and no division by a zero height. Both vanish only for a point box (or
-        # one so small that the gradient of atan2 would be 0 / 0).
-        cross = width_g * height - height_g * width
-        dot = height_g * height + width_g * width
-        no_angle = ops.square(cross) + ops.square(dot) < _TINY
-        safe_dot = ops.where(no_angle, ops.ones_like(dot), dot)
-        angle = ops.where(no_angle, ops.zeros_like(dot), ops.arctan2(cross, safe_dot))
-        v = (4.0 / math.pi**2) * ops.square(angle)
-        alpha = ops.stop_gradient(v / (1.0 - iou + v + _EPSILON))
-        loss = loss + alpha * v
-    return ops.cast(loss, result_dtype)
+        loss = loss + _aspect_ratio_term(width, height, width_g, height_g, iou)
+    inverted = ops.relu(x1 - x2) + ops.relu(y1 - y2)
+    extent = _span(x1, x2, x1g, x2g) + _span(y1, y2, y1g, y2g)
+    return ops.cast(loss + inverted / (extent + _EPSILON), result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class BoxIoULoss(keras.losses.Loss):
+class BoxIoULoss(FunctionLoss):
     """Bounding-box regression loss from the IoU family: IoU, GIoU, DIoU or CIoU.
 
     The class form of `box_iou_loss`: one value per box, reduced with
     `reduction` and weighted by `sample_weight`. The values match torchvision's
     `generalized_box_iou_loss`, `distance_box_iou_loss` and
-    `complete_box_iou_loss` (and `1 - IoU` for `"iou"`) for valid boxes.
+    `complete_box_iou_loss` (and `1 - IoU` for `"iou"`) for valid boxes; an
+    inverted predicted box gets a term that turns it right side out.
 
     Args:
         mode: One of `"iou"`, `"giou"`, `"diou"`, `"ciou"`. Defaults to `"giou"`.
@@ -190,11 +301,6 @@ class BoxIoULoss(keras.losses.Loss):
         name: str = "box_iou_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.mode = check_choice("mode", mode, _MODES)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return box_iou_loss(y_true, y_pred, mode=self.mode)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "mode": self.mode}
+        super().__init__(
+            box_iou_loss, mode=mode, reduction=reduction, name=name, dtype=dtype
+        )

@@ -7,10 +7,17 @@ from typing import Any
 import keras
 from keras import ops
 
-from lossbook._core import check_positive, prepare_inputs
+from lossbook._core import (
+    FunctionLoss,
+    check_classes,
+    check_positive,
+    loss_function,
+    prepare_inputs,
+)
 
 
-def distillation_loss(y_true: Any, y_pred: Any, temperature: float = 1.0) -> Any:
+@loss_function(temperature=check_positive)
+def distillation_loss(y_true: Any, y_pred: Any, *, temperature: float = 1.0) -> Any:
     """Temperature-scaled KL divergence from a teacher's logits to a student's.
 
     Formula:
@@ -51,16 +58,26 @@ def distillation_loss(y_true: Any, y_pred: Any, temperature: float = 1.0) -> Any
         Hinton, Vinyals and Dean, "Distilling the Knowledge in a Neural Network",
         2015, arXiv:1503.02531.
     """
-    temperature = check_positive("temperature", temperature)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
-    log_p_teacher = ops.log_softmax(y_true / temperature, axis=-1)
-    log_p_student = ops.log_softmax(y_pred / temperature, axis=-1)
-    kl = ops.sum(ops.exp(log_p_teacher) * (log_p_teacher - log_p_student), axis=-1)
+    check_classes(y_true, y_pred)
+    log_p = ops.log_softmax(y_true / temperature, axis=-1)
+    log_q = ops.log_softmax(y_pred / temperature, axis=-1)
+    p, q = ops.exp(log_p), ops.exp(log_q)
+    # KL = sum(p log(p / q)) = sum(p log(p / q) - p + q), as p and q both sum to 1;
+    # every term of the second sum is >= 0 (x log x - x + 1 >= 0 for x = p / q), so
+    # rounding can make a term slightly negative but never the sum: clipping the
+    # terms at 0 keeps the KL >= 0 at any temperature, where the first form,
+    # a sum of terms of both signs, cancels to a negative number in float32.
+    # A class the teacher masks with -inf has p = 0 and contributes only its q
+    # (0 * log 0 = 0), instead of 0 * -inf = nan.
+    masked = log_p == float("-inf")
+    log_ratio = ops.where(masked, ops.zeros_like(log_p), log_p - log_q)
+    kl = ops.sum(ops.relu(p * log_ratio - (p - q)), axis=-1)
     return ops.cast(temperature**2 * kl, result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class DistillationLoss(keras.losses.Loss):
+class DistillationLoss(FunctionLoss):
     """Knowledge-distillation loss: `T**2 * KL(teacher || student)` at temperature T.
 
     The class form of `distillation_loss`. Pass the teacher's logits as `y_true`
@@ -96,11 +113,10 @@ class DistillationLoss(keras.losses.Loss):
         name: str = "distillation_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.temperature = check_positive("temperature", temperature)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return distillation_loss(y_true, y_pred, temperature=self.temperature)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "temperature": self.temperature}
+        super().__init__(
+            distillation_loss,
+            temperature=temperature,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )

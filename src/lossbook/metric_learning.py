@@ -15,15 +15,23 @@ import keras
 from keras import ops
 
 from lossbook._core import (
+    FunctionLoss,
     check_bool,
     check_non_negative,
     check_positive,
+    empty_values,
     float_dtypes,
+    loss_function,
+    maximum,
+    mean,
+    nan_if_not_finite,
     prepare_inputs,
+    require_at_run_time,
 )
 
 
-def contrastive_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
+@loss_function(margin=check_non_negative)
+def contrastive_loss(y_true: Any, y_pred: Any, *, margin: float = 1.0) -> Any:
     """Contrastive loss of pairs: pull similar pairs together, push others apart.
 
     Formula:
@@ -72,18 +80,15 @@ def contrastive_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
         Invariant Mapping", CVPR 2006. TensorFlow Addons,
         `tfa.losses.contrastive_loss`.
     """
-    margin = check_non_negative("margin", margin)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
     losses = y_true * ops.square(y_pred) + (1.0 - y_true) * ops.square(
         ops.relu(margin - y_pred)
     )
-    if len(losses.shape) >= 2:
-        losses = ops.mean(losses, axis=-1)
-    return ops.cast(losses, result_dtype)
+    return ops.cast(mean(losses, axis=-1), result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class ContrastiveLoss(keras.losses.Loss):
+class ContrastiveLoss(FunctionLoss):
     """Contrastive loss of pairs, `y * d**2 + (1 - y) * max(margin - d, 0)**2`.
 
     The class form of `contrastive_loss`: `y_true` is 1 for similar pairs and 0
@@ -123,14 +128,9 @@ class ContrastiveLoss(keras.losses.Loss):
         name: str = "contrastive_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.margin = check_non_negative("margin", margin)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return contrastive_loss(y_true, y_pred, margin=self.margin)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "margin": self.margin}
+        super().__init__(
+            contrastive_loss, margin=margin, reduction=reduction, name=name, dtype=dtype
+        )
 
 
 def _embeddings_and_first_axis(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]:
@@ -160,7 +160,7 @@ def _embeddings_and_first_axis(y_true: Any, y_pred: Any) -> tuple[Any, Any, str]
 
 
 def _labels(y_true: Any, y_pred: Any) -> Any:
-    """Integer class labels of shape `(batch,)` from `(batch,)` or `(batch, 1)`."""
+    """Class labels of shape `(batch,)` from `(batch,)` or `(batch, 1)`."""
     shape = tuple(y_true.shape)
     if len(shape) == 2 and shape[1] == 1:
         return ops.squeeze(y_true, axis=1)
@@ -170,6 +170,14 @@ def _labels(y_true: Any, y_pred: Any) -> Any:
             f"got y_true.shape={shape} and y_pred.shape={tuple(y_pred.shape)}."
         )
     return y_true
+
+
+def _nan_if_a_label_is_not_finite(losses: Any, labels: Any) -> Any:
+    """A NaN label compares unequal to every label, itself included, and would
+    make a class of its own; Keras's losses propagate it, and so do these."""
+    if keras.backend.is_float_dtype(labels.dtype):
+        return nan_if_not_finite(losses, ops.cast(labels, losses.dtype))
+    return losses
 
 
 def _identity_mask(n: Any) -> Any:
@@ -182,12 +190,13 @@ def _pairwise_distances(embeddings: Any) -> Any:
     # Distances do not change under a translation; centring the batch first keeps
     # |a|^2 + |b|^2 - 2 a.b from cancelling catastrophically when every embedding
     # is far from the origin.
-    x = embeddings - ops.mean(embeddings, axis=0, keepdims=True)
+    x = embeddings - ops.expand_dims(mean(embeddings, axis=0), 0)
     squared_norms = ops.sum(ops.square(x), axis=1)
+    # einsum, not matmul: Keras's PyTorch matmul computes float64 in float32.
     squared = (
         ops.expand_dims(squared_norms, 1)
         + ops.expand_dims(squared_norms, 0)
-        - 2.0 * ops.matmul(x, ops.transpose(x))
+        - 2.0 * ops.einsum("id,jd->ij", x, x)
     )
     zero = ops.logical_or(ops.less_equal(squared, 0.0), _identity_mask(ops.shape(x)[0]))
     # sqrt has an infinite derivative at 0: take it only where the distance is
@@ -206,7 +215,8 @@ def _label_masks(labels: Any) -> tuple[Any, Any]:
     return positive, ops.logical_not(same)
 
 
-def triplet_semihard_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
+@loss_function(margin=check_non_negative)
+def triplet_semihard_loss(y_true: Any, y_pred: Any, *, margin: float = 1.0) -> Any:
     """Triplet loss with semi-hard negatives mined inside the batch, per anchor.
 
     Formula:
@@ -272,9 +282,10 @@ def triplet_semihard_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
         Recognition and Clustering", CVPR 2015, arXiv:1503.03832. TensorFlow
         Addons, `tfa.losses.triplet_semihard_loss`.
     """
-    margin = check_non_negative("margin", margin)
     y_true, embeddings, result_dtype = _embeddings_and_first_axis(y_true, y_pred)
     labels = _labels(y_true, y_pred)
+    if embeddings.shape[0] == 0:
+        return empty_values(embeddings, 1, result_dtype)
     distances = _pairwise_distances(embeddings)
     positive, negative = _label_masks(labels)
 
@@ -296,12 +307,13 @@ def triplet_semihard_loss(y_true: Any, y_pred: Any, margin: float = 1.0) -> Any:
     pair_losses = ops.where(positive, ops.relu(margin + distances - semihard), 0.0)
     batch_size = ops.cast(ops.shape(distances)[0], distances.dtype)
     num_positives = ops.sum(ops.cast(positive, distances.dtype))
-    scale = batch_size / ops.maximum(num_positives, 1.0)
-    return ops.cast(ops.sum(pair_losses, axis=1) * scale, result_dtype)
+    scale = batch_size / maximum(num_positives, ops.ones_like(num_positives))
+    losses = _nan_if_a_label_is_not_finite(ops.sum(pair_losses, axis=1) * scale, labels)
+    return ops.cast(losses, result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class TripletSemiHardLoss(keras.losses.Loss):
+class TripletSemiHardLoss(FunctionLoss):
     """Triplet loss with semi-hard negative mining inside each batch.
 
     The class form of `triplet_semihard_loss`, a replacement for TensorFlow
@@ -343,18 +355,18 @@ class TripletSemiHardLoss(keras.losses.Loss):
         name: str = "triplet_semihard_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.margin = check_non_negative("margin", margin)
+        super().__init__(
+            triplet_semihard_loss,
+            margin=margin,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return triplet_semihard_loss(y_true, y_pred, margin=self.margin)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "margin": self.margin}
-
-
+@loss_function(margin=check_non_negative, soft=check_bool)
 def triplet_hard_loss(
-    y_true: Any, y_pred: Any, margin: float = 1.0, soft: bool = False
+    y_true: Any, y_pred: Any, *, margin: float = 1.0, soft: bool = False
 ) -> Any:
     """Batch-hard triplet loss: each anchor's farthest positive and closest negative.
 
@@ -417,10 +429,10 @@ def triplet_hard_loss(
         Re-Identification", 2017, arXiv:1703.07737. TensorFlow Addons,
         `tfa.losses.triplet_hard_loss`.
     """
-    margin = check_non_negative("margin", margin)
-    soft = check_bool("soft", soft)
     y_true, embeddings, result_dtype = _embeddings_and_first_axis(y_true, y_pred)
     labels = _labels(y_true, y_pred)
+    if embeddings.shape[0] == 0:
+        return empty_values(embeddings, 1, result_dtype)
     distances = _pairwise_distances(embeddings)
     positive, negative = _label_masks(labels)
     # Distances are >= 0, so 0 is a neutral fill for a maximum (and is Addons'
@@ -431,11 +443,11 @@ def triplet_hard_loss(
     hardest_negative = ops.amin(ops.where(negative, distances, row_max), axis=1)
     gap = hardest_positive - hardest_negative
     losses = ops.softplus(gap) if soft else ops.relu(gap + margin)
-    return ops.cast(losses, result_dtype)
+    return ops.cast(_nan_if_a_label_is_not_finite(losses, labels), result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class TripletHardLoss(keras.losses.Loss):
+class TripletHardLoss(FunctionLoss):
     """Batch-hard triplet loss: farthest positive against closest negative.
 
     The class form of `triplet_hard_loss`, a replacement for TensorFlow Addons'
@@ -479,18 +491,18 @@ class TripletHardLoss(keras.losses.Loss):
         name: str = "triplet_hard_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.margin = check_non_negative("margin", margin)
-        self.soft = check_bool("soft", soft)
+        super().__init__(
+            triplet_hard_loss,
+            margin=margin,
+            soft=soft,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return triplet_hard_loss(y_true, y_pred, margin=self.margin, soft=self.soft)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "margin": self.margin, "soft": self.soft}
-
-
-def nt_xent_loss(y_true: Any, y_pred: Any, temperature: float = 0.5) -> Any:
+@loss_function(temperature=check_positive)
+def nt_xent_loss(y_true: Any, y_pred: Any, *, temperature: float = 0.5) -> Any:
     """SimCLR's normalized temperature-scaled cross-entropy (NT-Xent), per row.
 
     Formula:
@@ -554,7 +566,6 @@ def nt_xent_loss(y_true: Any, y_pred: Any, temperature: float = 0.5) -> Any:
         Chen, Kornblith, Norouzi and Hinton, "A Simple Framework for Contrastive
         Learning of Visual Representations", ICML 2020, arXiv:2002.05709.
     """  # noqa: E501
-    temperature = check_positive("temperature", temperature)
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true)
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
@@ -576,12 +587,16 @@ def nt_xent_loss(y_true: Any, y_pred: Any, temperature: float = 0.5) -> Any:
             f"y_true.shape={true_shape} and y_pred.shape={pred_shape}."
         )
     _, embeddings, result_dtype = _embeddings_and_first_axis(y_true, y_pred)
+    if embeddings.shape[0] == 0:
+        return empty_values(embeddings, 1, result_dtype)
     squared_norms = ops.sum(ops.square(embeddings), axis=1, keepdims=True)
-    z = embeddings * ops.rsqrt(ops.maximum(squared_norms, 1e-12))
-    cosines = ops.matmul(z, ops.transpose(z))
+    z = embeddings * ops.rsqrt(maximum(squared_norms, 1e-12))
+    cosines = ops.einsum("id,jd->ij", z, z)
     size = ops.shape(cosines)[0]
     index = ops.arange(size)
-    partner = (index + size // 2) % size
+    # The divisor is never 0: an empty batch only reaches here when its size is
+    # unknown until run time.
+    partner = (index + size // 2) % ops.maximum(size, 1)
     positive = ops.take_along_axis(cosines, ops.expand_dims(partner, 1), axis=1)
     # -log(e^p / (e^p + sum_n e^n)) = softplus(logsumexp_n(n - p)): relative to the
     # positive, and with log1p inside softplus, a small loss keeps its digits
@@ -596,11 +611,19 @@ def nt_xent_loss(y_true: Any, y_pred: Any, temperature: float = 0.5) -> Any:
     # (no negative at all) finite, with a loss of 0.
     margins = ops.where(excluded, -2.0 / temperature - 100.0, margins)
     losses = ops.softplus(ops.logsumexp(margins, axis=1))
+    if pred_shape[0] is None:
+        # The batch size is only known now (TensorFlow graphs): an odd one cannot
+        # be split into two views, and must not train silently on wrong pairs.
+        losses = require_at_run_time(
+            losses,
+            size % 2 == 0,
+            "The batch must hold two views of each example (an even size 2N).",
+        )
     return ops.cast(losses, result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class NTXentLoss(keras.losses.Loss):
+class NTXentLoss(FunctionLoss):
     """SimCLR's NT-Xent contrastive loss over a batch of paired views.
 
     The class form of `nt_xent_loss`. `y_pred` holds `2N` embeddings, rows `i`
@@ -642,11 +665,10 @@ class NTXentLoss(keras.losses.Loss):
         name: str = "nt_xent_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.temperature = check_positive("temperature", temperature)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return nt_xent_loss(y_true, y_pred, temperature=self.temperature)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "temperature": self.temperature}
+        super().__init__(
+            nt_xent_loss,
+            temperature=temperature,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )

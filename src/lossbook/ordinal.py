@@ -7,23 +7,39 @@ from typing import Any
 import keras
 from keras import ops
 
-from lossbook._core import check_choice, check_int, check_positive, prepare_inputs
+from lossbook._core import (
+    FunctionLoss,
+    check_choice,
+    check_int,
+    check_positive,
+    loss_function,
+    mean,
+    prepare_inputs,
+)
 
 _WEIGHTAGES = ("linear", "quadratic")
 
 
-def _check_num_classes(num_classes: Any) -> int:
-    num_classes = check_int("num_classes", num_classes)
-    if num_classes < 2:
-        raise ValueError(
-            f"`num_classes` must be >= 2, got num_classes={num_classes!r}."
-        )
-    return num_classes
+def _check_num_classes(name: str, num_classes: Any) -> int:
+    number = check_int(name, num_classes)
+    if number < 2:
+        raise ValueError(f"`{name}` must be >= 2, got {name}={num_classes!r}.")
+    return number
 
 
+def _check_weightage(name: str, value: Any) -> str:
+    return check_choice(name, value, _WEIGHTAGES)
+
+
+@loss_function(
+    num_classes=_check_num_classes,
+    weightage=_check_weightage,
+    epsilon=check_positive,
+)
 def weighted_kappa_loss(
     y_true: Any,
     y_pred: Any,
+    *,
     num_classes: int,
     weightage: str = "quadratic",
     epsilon: float = 1e-6,
@@ -101,9 +117,6 @@ def weighted_kappa_loss(
         Recognition Letters 105, 2018. TensorFlow Addons,
         `tfa.losses.WeightedKappaLoss`.
     """
-    num_classes = _check_num_classes(num_classes)
-    weightage = check_choice("weightage", weightage, _WEIGHTAGES)
-    epsilon = check_positive("epsilon", epsilon)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
     if len(y_pred.shape) != 2 or y_pred.shape[-1] != num_classes:
         raise ValueError(
@@ -121,17 +134,19 @@ def weighted_kappa_loss(
         weight = ops.square(labels - classes) / scale**2
         weight_matrix = ops.square(classes[:, None] - classes[None, :]) / scale**2
     numerator = ops.sum(weight * y_pred)
-    # sum_i y_true / N. Not ops.mean: on JAX it averages float64 in float32.
-    batch_size = ops.cast(ops.shape(y_true)[0], y_true.dtype)
-    mean_true = ops.sum(y_true, axis=0) / batch_size
+    mean_true = mean(y_true, axis=0)
     total_pred = ops.sum(y_pred, axis=0)
     denominator = ops.sum(mean_true[:, None] * weight_matrix * total_pred[None, :])
-    loss = ops.log(ops.divide_no_nan(numerator, denominator) + epsilon)
+    # divide_no_nan as a select: Keras's PyTorch divide_no_nan computes in float32.
+    undefined = denominator == 0
+    ratio = numerator / ops.where(undefined, ops.ones_like(denominator), denominator)
+    ratio = ops.where(undefined, ops.zeros_like(ratio), ratio)
+    loss = ops.log(ratio + epsilon)
     return ops.cast(loss + ops.zeros_like(y_pred[:, 0]), result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class WeightedKappaLoss(keras.losses.Loss):
+class WeightedKappaLoss(FunctionLoss):
     """Weighted kappa loss for ordinal classes, as in TensorFlow Addons.
 
     The class form of `weighted_kappa_loss`. With the default reduction its
@@ -186,24 +201,12 @@ class WeightedKappaLoss(keras.losses.Loss):
         name: str = "weighted_kappa_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.num_classes = _check_num_classes(num_classes)
-        self.weightage = check_choice("weightage", weightage, _WEIGHTAGES)
-        self.epsilon = check_positive("epsilon", epsilon)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return weighted_kappa_loss(
-            y_true,
-            y_pred,
-            num_classes=self.num_classes,
-            weightage=self.weightage,
-            epsilon=self.epsilon,
+        super().__init__(
+            weighted_kappa_loss,
+            num_classes=num_classes,
+            weightage=weightage,
+            epsilon=epsilon,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "weightage": self.weightage,
-            "epsilon": self.epsilon,
-        }

@@ -9,16 +9,23 @@ import keras
 from keras import ops
 
 from lossbook._core import (
+    FunctionLoss,
+    check_batch_axis,
     check_non_negative,
+    check_numbers,
     check_open_unit_interval,
     check_positive,
     float_dtypes,
+    is_sequence,
+    loss_function,
+    mean,
     prepare_inputs,
     shapes_match,
 )
 
 
-def scaled_mean_squared_error(y_true: Any, y_pred: Any, scale: float = 1.0) -> Any:
+@loss_function(scale=check_positive)
+def scaled_mean_squared_error(y_true: Any, y_pred: Any, *, scale: float = 1.0) -> Any:
     """Mean squared error multiplied by a constant `scale`.
 
     Formula:
@@ -54,14 +61,13 @@ def scaled_mean_squared_error(y_true: Any, y_pred: Any, scale: float = 1.0) -> A
         >>> print(np.round(np.asarray(loss), 4))
         [0.3 1.2]
     """
-    scale = check_positive("scale", scale)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
-    losses = scale * ops.mean(ops.square(y_pred - y_true), axis=-1)
+    losses = scale * mean(ops.square(y_pred - y_true), axis=-1)
     return ops.cast(losses, result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class ScaledMeanSquaredError(keras.losses.Loss):
+class ScaledMeanSquaredError(FunctionLoss):
     """Mean squared error times a constant `scale`.
 
     The class form of `scaled_mean_squared_error`, serializable, so that a model
@@ -94,17 +100,17 @@ class ScaledMeanSquaredError(keras.losses.Loss):
         name: str = "scaled_mean_squared_error",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.scale = check_positive("scale", scale)
+        super().__init__(
+            scaled_mean_squared_error,
+            scale=scale,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return scaled_mean_squared_error(y_true, y_pred, scale=self.scale)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "scale": self.scale}
-
-
-def smooth_l1_loss(y_true: Any, y_pred: Any, beta: float = 1.0) -> Any:
+@loss_function(beta=check_non_negative)
+def smooth_l1_loss(y_true: Any, y_pred: Any, *, beta: float = 1.0) -> Any:
     """Smooth L1 loss: quadratic for errors below `beta`, linear above.
 
     Formula:
@@ -157,7 +163,6 @@ def smooth_l1_loss(y_true: Any, y_pred: Any, beta: float = 1.0) -> Any:
         Girshick, "Fast R-CNN", ICCV 2015 (arXiv:1504.08083), equation 3.
         PyTorch, `torch.nn.SmoothL1Loss`.
     """
-    beta = check_non_negative("beta", beta)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
     difference = y_true - y_pred
     if beta == 0.0:
@@ -171,11 +176,11 @@ def smooth_l1_loss(y_true: Any, y_pred: Any, beta: float = 1.0) -> Any:
         losses = ops.where(
             error < beta, (0.5 / beta) * ops.square(difference), error - 0.5 * beta
         )
-    return ops.cast(ops.mean(losses, axis=-1), result_dtype)
+    return ops.cast(mean(losses, axis=-1), result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class SmoothL1Loss(keras.losses.Loss):
+class SmoothL1Loss(FunctionLoss):
     """Smooth L1 loss, as in Fast R-CNN and `torch.nn.SmoothL1Loss`.
 
     The class form of `smooth_l1_loss`. Errors smaller than `beta` cost
@@ -217,28 +222,16 @@ class SmoothL1Loss(keras.losses.Loss):
         name: str = "smooth_l1_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.beta = check_non_negative("beta", beta)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return smooth_l1_loss(y_true, y_pred, beta=self.beta)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "beta": self.beta}
-
-
-def _check_quantiles(quantiles: Any) -> float | list[float]:
-    """Returns one quantile as a float, or a sequence of them as a list."""
-    if isinstance(quantiles, str) or not isinstance(quantiles, Sequence):
-        return check_open_unit_interval("quantiles", quantiles)
-    if not quantiles:
-        raise ValueError(
-            "`quantiles` must be a number in (0, 1) or a non-empty sequence of "
-            f"them, got quantiles={quantiles!r}."
+        super().__init__(
+            smooth_l1_loss, beta=beta, reduction=reduction, name=name, dtype=dtype
         )
-    return [
-        check_open_unit_interval(f"quantiles[{k}]", q) for k, q in enumerate(quantiles)
-    ]
+
+
+def _check_quantiles(name: str, quantiles: Any) -> float | list[float]:
+    """Returns one quantile as a float, or a sequence of them as a list."""
+    if is_sequence(quantiles):
+        return check_numbers(name, quantiles, check_open_unit_interval)
+    return check_open_unit_interval(name, quantiles)
 
 
 def _quantile_inputs(y_true: Any, y_pred: Any, count: int) -> tuple[Any, Any, str]:
@@ -250,6 +243,7 @@ def _quantile_inputs(y_true: Any, y_pred: Any, count: int) -> tuple[Any, Any, st
     compute_dtype, result_dtype = float_dtypes(y_pred)
     y_pred = ops.cast(y_pred, compute_dtype)
     y_true = ops.cast(y_true, compute_dtype)
+    check_batch_axis(y_true, y_pred)
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
     if pred_shape and pred_shape[-1] in (None, count):
         if shapes_match(true_shape, pred_shape[:-1]):
@@ -263,8 +257,9 @@ def _quantile_inputs(y_true: Any, y_pred: Any, count: int) -> tuple[Any, Any, st
     )
 
 
+@loss_function(quantiles=_check_quantiles)
 def pinball_loss(
-    y_true: Any, y_pred: Any, quantiles: float | Sequence[float] = 0.5
+    y_true: Any, y_pred: Any, *, quantiles: float | Sequence[float] = 0.5
 ) -> Any:
     """Pinball (quantile) loss, whose minimiser is the `q`-quantile of `y_true`.
 
@@ -330,7 +325,6 @@ def pinball_loss(
         Koenker and Bassett, "Regression Quantiles", Econometrica 46(1), 1978.
         scikit-learn, `sklearn.metrics.mean_pinball_loss`.
     """
-    quantiles = _check_quantiles(quantiles)
     if isinstance(quantiles, float):
         y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
         q = quantiles
@@ -341,11 +335,11 @@ def pinball_loss(
     # max(q * d, (q - 1) * d) as a select on the sign of d: under JAX's XLA this
     # ran as fast as keras.losses.mean_absolute_error, ops.maximum twice as slow.
     losses = ops.where(error >= 0, q * error, (q - 1.0) * error)
-    return ops.cast(ops.mean(losses, axis=-1), result_dtype)
+    return ops.cast(mean(losses, axis=-1), result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class PinballLoss(keras.losses.Loss):
+class PinballLoss(FunctionLoss):
     """Pinball (quantile) loss for one quantile or several at once.
 
     The class form of `pinball_loss`. Train a model with `Dense(K)` outputs and
@@ -390,11 +384,10 @@ class PinballLoss(keras.losses.Loss):
         name: str = "pinball_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.quantiles = _check_quantiles(quantiles)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return pinball_loss(y_true, y_pred, quantiles=self.quantiles)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "quantiles": self.quantiles}
+        super().__init__(
+            pinball_loss,
+            quantiles=quantiles,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )

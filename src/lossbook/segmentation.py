@@ -13,42 +13,42 @@ import keras
 from keras import ops
 
 from lossbook._core import (
+    FunctionLoss,
     check_bool,
     check_int,
     check_non_negative,
     check_positive,
+    empty_values,
+    is_empty,
+    is_sequence,
+    loss_function,
     prepare_inputs,
 )
 
 Axis = int | tuple[int, ...] | None
 
 
-def _check_axis(axis: Any) -> Axis:
+def _check_axis(name: str, axis: Any) -> Axis:
     """Returns `axis` as None, an int or a tuple of ints; the batch axis 0 is refused.
 
-    Lists are accepted (a saved config turns tuples into lists) and become tuples.
-    Negative axes are resolved against the rank of the inputs at call time.
+    Lists and arrays are accepted (a saved config turns tuples into lists) and
+    become tuples. Negative axes are resolved against the rank of the inputs at
+    call time.
     """
     if axis is None:
         return None
-    if isinstance(axis, list | tuple):
-        if not axis:
-            raise ValueError(f"`axis` must not be empty, got axis={axis!r}.")
-        for item in axis:
-            if isinstance(item, bool) or not isinstance(item, int):
-                raise ValueError(
-                    "`axis` must be None, an int or a tuple of ints, "
-                    f"got axis={axis!r}."
-                )
-        if len(set(axis)) != len(axis):
-            raise ValueError(f"`axis` must not repeat an axis, got axis={axis!r}.")
-        normalized: Axis = tuple(axis)
+    if is_sequence(axis):
+        if len(axis) == 0:
+            raise ValueError(f"`{name}` must not be empty, got {name}={axis!r}.")
+        normalized: Axis = tuple(check_int(name, item) for item in axis)
+        if len(set(normalized)) != len(normalized):
+            raise ValueError(f"`{name}` must not repeat an axis, got {name}={axis!r}.")
     else:
-        normalized = check_int("axis", axis)
+        normalized = check_int(name, axis)
     if 0 in (normalized if isinstance(normalized, tuple) else (normalized,)):
         raise ValueError(
-            "`axis` must not include the batch axis 0 (lossbook losses return one "
-            f"value per sample), got axis={axis!r}."
+            f"`{name}` must not include the batch axis 0 (lossbook losses return "
+            f"one value per sample), got {name}={axis!r}."
         )
     return normalized
 
@@ -82,14 +82,20 @@ def _soft_counts(y_true: Any, y_pred: Any, axes: tuple[int, ...]) -> tuple:
 
 
 def _ratio(numerator: Any, denominator: Any) -> Any:
-    """`numerator / denominator`, and 0 where both are 0 (an empty mask predicted
-    empty with no smoothing), with finite gradients everywhere."""
-    positive = denominator > 0
-    return numerator / ops.where(positive, denominator, ops.ones_like(denominator))
+    """`numerator / denominator`, and 0 where both are 0.
+
+    0 / 0 is an empty mask predicted empty with no smoothing: a perfect
+    prediction, loss 0, with a zero gradient. Every other denominator is used as
+    it is, so inputs outside [0, 1] (logits passed by mistake) give an odd
+    number or an infinity, never a quietly corrected one.
+    """
+    empty = ops.logical_and(numerator == 0, denominator == 0)
+    return numerator / ops.where(empty, ops.ones_like(denominator), denominator)
 
 
+@loss_function(smooth=check_non_negative, axis=_check_axis)
 def jaccard_loss(
-    y_true: Any, y_pred: Any, smooth: float = 1.0, axis: Axis = None
+    y_true: Any, y_pred: Any, *, smooth: float = 1.0, axis: Axis = None
 ) -> Any:
     """Soft Jaccard (intersection-over-union) loss, one value per sample.
 
@@ -147,8 +153,6 @@ def jaccard_loss(
         Rahman and Wang, "Optimizing Intersection-Over-Union in Deep Neural
         Networks for Image Segmentation", ISVC 2016.
     """
-    smooth = check_non_negative("smooth", smooth)
-    axis = _check_axis(axis)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
     axes = _reduced_axes(axis, len(y_pred.shape))
     tp, fn, fp = _soft_counts(y_true, y_pred, axes)
@@ -157,7 +161,7 @@ def jaccard_loss(
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class JaccardLoss(keras.losses.Loss):
+class JaccardLoss(FunctionLoss):
     """Soft Jaccard (IoU) loss on predicted probabilities, one value per sample.
 
     The class form of `jaccard_loss`. Unlike `keras.losses.Dice`, whose default
@@ -199,31 +203,36 @@ class JaccardLoss(keras.losses.Loss):
         name: str = "jaccard_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.smooth = check_non_negative("smooth", smooth)
-        self.axis = _check_axis(axis)
+        super().__init__(
+            jaccard_loss,
+            smooth=smooth,
+            axis=axis,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return jaccard_loss(y_true, y_pred, smooth=self.smooth, axis=self.axis)
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "smooth": self.smooth, "axis": self.axis}
-
-
-def _check_tversky_weights(alpha: Any, beta: Any) -> tuple[float, float]:
-    alpha = check_non_negative("alpha", alpha)
-    beta = check_non_negative("beta", beta)
-    if alpha == 0 and beta == 0:
+def _alpha_and_beta_not_both_zero(arguments: dict[str, Any]) -> dict[str, Any]:
+    if arguments["alpha"] == 0 and arguments["beta"] == 0:
         raise ValueError(
             "`alpha` and `beta` must not both be 0 (the loss would be constant), "
-            f"got alpha={alpha!r} and beta={beta!r}."
+            f"got alpha={arguments['alpha']!r} and beta={arguments['beta']!r}."
         )
-    return alpha, beta
+    return arguments
 
 
+@loss_function(
+    alpha=check_non_negative,
+    beta=check_non_negative,
+    gamma=check_positive,
+    smooth=check_non_negative,
+    jointly=_alpha_and_beta_not_both_zero,
+)
 def focal_tversky_loss(
     y_true: Any,
     y_pred: Any,
+    *,
     alpha: float = 0.7,
     beta: float = 0.3,
     gamma: float = 0.75,
@@ -298,9 +307,6 @@ def focal_tversky_loss(
         Salehi, Erdogmus and Gholipour, "Tversky loss function for image
         segmentation using 3D fully convolutional deep networks", 2017.
     """
-    alpha, beta = _check_tversky_weights(alpha, beta)
-    gamma = check_positive("gamma", gamma)
-    smooth = check_non_negative("smooth", smooth)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
     axes = tuple(range(1, len(y_pred.shape)))
     tp, fn, fp = _soft_counts(y_true, y_pred, axes)
@@ -317,7 +323,7 @@ def focal_tversky_loss(
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class FocalTverskyLoss(keras.losses.Loss):
+class FocalTverskyLoss(FunctionLoss):
     """Focal Tversky loss on predicted probabilities, one value per sample.
 
     The class form of `focal_tversky_loss`: `(1 - TI) ** gamma` with the Tversky
@@ -363,29 +369,16 @@ class FocalTverskyLoss(keras.losses.Loss):
         name: str = "focal_tversky_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.alpha, self.beta = _check_tversky_weights(alpha, beta)
-        self.gamma = check_positive("gamma", gamma)
-        self.smooth = check_non_negative("smooth", smooth)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return focal_tversky_loss(
-            y_true,
-            y_pred,
-            alpha=self.alpha,
-            beta=self.beta,
-            gamma=self.gamma,
-            smooth=self.smooth,
+        super().__init__(
+            focal_tversky_loss,
+            alpha=alpha,
+            beta=beta,
+            gamma=gamma,
+            smooth=smooth,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            **super().get_config(),
-            "alpha": self.alpha,
-            "beta": self.beta,
-            "gamma": self.gamma,
-            "smooth": self.smooth,
-        }
 
 
 def _lovasz_gradient(labels_sorted: Any) -> Any:
@@ -413,7 +406,8 @@ def _lovasz_gradient(labels_sorted: Any) -> Any:
     return ops.concatenate([1.0 / union[..., :1], steps], axis=-1)
 
 
-def lovasz_hinge_loss(y_true: Any, y_pred: Any, per_image: bool = True) -> Any:
+@loss_function(per_image=check_bool)
+def lovasz_hinge_loss(y_true: Any, y_pred: Any, *, per_image: bool = True) -> Any:
     """Binary Lovász hinge loss on logits: a convex surrogate of the Jaccard loss.
 
     Formula:
@@ -475,11 +469,11 @@ def lovasz_hinge_loss(y_true: Any, y_pred: Any, per_image: bool = True) -> Any:
         neural networks", CVPR 2018; reference code:
         github.com/bermanmaxim/LovaszSoftmax.
     """
-    per_image = check_bool("per_image", per_image)
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
+    if is_empty(y_pred):
+        # An empty batch, or images without pixels: nothing to sort.
+        return empty_values(y_pred, tuple(range(1, len(y_pred.shape))), result_dtype)
     batch_size = ops.shape(y_pred)[0]
-    if len(y_pred.shape) == 1:
-        y_true, y_pred = y_true[:, None], y_pred[:, None]
     pixels = (batch_size, -1) if per_image else (1, -1)
     labels = ops.reshape(y_true, pixels)
     logits = ops.reshape(y_pred, pixels)
@@ -500,7 +494,7 @@ def lovasz_hinge_loss(y_true: Any, y_pred: Any, per_image: bool = True) -> Any:
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
-class LovaszHingeLoss(keras.losses.Loss):
+class LovaszHingeLoss(FunctionLoss):
     """Binary Lovász hinge loss on logits, a convex surrogate of the Jaccard loss.
 
     The class form of `lovasz_hinge_loss`. With the default reduction it equals
@@ -540,11 +534,10 @@ class LovaszHingeLoss(keras.losses.Loss):
         name: str = "lovasz_hinge_loss",
         dtype: Any = None,
     ) -> None:
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.per_image = check_bool("per_image", per_image)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        return lovasz_hinge_loss(y_true, y_pred, per_image=self.per_image)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "per_image": self.per_image}
+        super().__init__(
+            lovasz_hinge_loss,
+            per_image=per_image,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )

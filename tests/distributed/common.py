@@ -14,17 +14,13 @@ The helper scripts run in a process of their own, because the Keras backend and
 the number of devices are fixed when TensorFlow or JAX starts.
 """
 
-import sys
 import time
 import traceback
 import zlib
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # cases.py
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from cases import CASES  # noqa: E402
+import keras
+import numpy as np
+from cases import CASES
 
 GLOBAL_BATCH = 8
 REPLICAS = 2

@@ -1,10 +1,22 @@
-"""Gradients and compilation on whichever Keras backend the tests run under."""
+"""Small helpers shared by the tests: arrays, gradients, compilation, tools.
+
+Gradients and compilation work on whichever Keras backend the tests run under,
+so that a test written once runs on TensorFlow, JAX and PyTorch.
+"""
+
+import os
 
 import keras
 import numpy as np
+import pytest
 from keras import ops
 
 BACKEND = keras.backend.backend()
+
+
+def numpy(x):
+    """Any backend's tensor (or a NumPy array) as a NumPy array."""
+    return ops.convert_to_numpy(x)
 
 
 def gradient(function, x):
@@ -30,6 +42,18 @@ def gradient(function, x):
     raise NotImplementedError(BACKEND)
 
 
+def central_differences(total, x, step=1e-6):
+    """The gradient of the scalar function `total` at the float64 array `x`."""
+    x = np.float64(x)
+    result = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += step
+        down[index] -= step
+        result[index] = (total(up) - total(down)) / (2 * step)
+    return result
+
+
 def jit(function):
     """`function` compiled by the backend's own jit (XLA for TensorFlow and JAX)."""
     if BACKEND == "tensorflow":
@@ -53,3 +77,11 @@ def jit(function):
         compiled = torch.compile(function, backend="aot_eager", fullgraph=True)
         return lambda *arrays: compiled(*(ops.convert_to_tensor(a) for a in arrays))
     raise NotImplementedError(BACKEND)
+
+
+def require_or_skip(tool: str, how_to_install: str) -> None:
+    """Skips a test whose tool is missing, except under .ci/run, where it fails."""
+    message = f"{tool} not found; {how_to_install}"
+    if os.environ.get("LOSSBOOK_CI") == "1":
+        pytest.fail(message + " (required under .ci/run)")
+    pytest.skip(message)

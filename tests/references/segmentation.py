@@ -14,12 +14,20 @@ def _per_sample(x):
     return x.reshape(len(x), -1)
 
 
-def jaccard(y, p, smooth):
-    """1 - (sum(y p) + smooth) / (sum(y) + sum(p) - sum(y p) + smooth), per sample."""
-    y, p = _per_sample(y), _per_sample(p)
-    intersection = (y * p).sum(axis=1)
-    union = y.sum(axis=1) + p.sum(axis=1) - intersection
-    return 1.0 - (intersection + smooth) / (union + smooth)
+def jaccard(y, p, smooth, axis=None):
+    """1 - (sum(y p) + smooth) / (sum(y) + sum(p) - sum(y p) + smooth).
+
+    Summed over every non-batch axis (one value per sample), or over `axis`.
+    """
+    if axis is None:
+        y, p, axis = _per_sample(y), _per_sample(p), 1
+    y, p = np.float64(y), np.float64(p)
+    intersection = (y * p).sum(axis=axis)
+    union = y.sum(axis=axis) + p.sum(axis=axis) - intersection
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(
+            union + smooth == 0, 0.0, 1.0 - (intersection + smooth) / (union + smooth)
+        )
 
 
 def focal_tversky(y, p, alpha, beta, gamma, smooth):

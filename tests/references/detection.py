@@ -83,37 +83,14 @@ TORCHVISION = {
 
 
 def box_loss(y_true, y_pred, mode):
-    """torchvision's loss with the prediction as `boxes1`, the target as `boxes2`."""
-    return TORCHVISION[mode](y_pred, y_true)
+    """torchvision's loss with the prediction as `boxes1`, the target as `boxes2`,
+    plus lossbook's term for an inverted predicted box (0 for valid boxes)."""
+    x1, y1, x2, y2 = _unbind(y_pred)
+    x1g, y1g, x2g, y2g = _unbind(y_true)
+    inverted = np.maximum(x1 - x2, 0.0) + np.maximum(y1 - y2, 0.0)
+    extent = _span(x1, x2, x1g, x2g) + _span(y1, y2, y1g, y2g)
+    return TORCHVISION[mode](y_pred, y_true) + inverted / (extent + EPS)
 
 
-def random_boxes(rng, count):
-    """Valid float32 boxes with corners in [0, 3) and sides in [0.3, 2)."""
-    corner = rng.uniform(0, 3, (count, 2))
-    size = rng.uniform(0.3, 2, (count, 2))
-    return np.concatenate([corner, corner + size], axis=-1).astype("float32")
-
-
-def target_and_predicted_boxes(rng, shape):
-    """(target, prediction) for `shape[0]` boxes; some overlap, some do not.
-
-    The prediction moves each target corner by N(0, 0.6) and scales its sides
-    by exp(N(0, 0.4)), so it stays a valid box.
-    """
-    count = shape[0]
-    y_true = np.float64(random_boxes(rng, count))
-    centre = (y_true[:, :2] + y_true[:, 2:]) / 2 + rng.normal(0, 0.6, (count, 2))
-    half = (y_true[:, 2:] - y_true[:, :2]) / 2 * np.exp(rng.normal(0, 0.4, (count, 2)))
-    y_pred = np.concatenate([centre - half, centre + half], axis=-1)
-    return y_true.astype("float32"), y_pred.astype("float32")
-
-
-def same_aspect_ratio_as_target(y_true, y_pred):
-    """Gives each predicted box the target's aspect ratio (same centre and width)."""
-    y_pred = y_pred.copy()
-    width_true = y_true[:, 2] - y_true[:, 0]
-    height_true = y_true[:, 3] - y_true[:, 1]
-    centre_y = (y_pred[:, 1] + y_pred[:, 3]) / 2
-    half_height = (y_pred[:, 2] - y_pred[:, 0]) * height_true / width_true / 2
-    y_pred[:, 1], y_pred[:, 3] = centre_y - half_height, centre_y + half_height
-    return y_true, y_pred
+def _span(*coordinates):
+    return np.max(coordinates, axis=0) - np.min(coordinates, axis=0)

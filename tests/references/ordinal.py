@@ -38,27 +38,3 @@ def weighted_kappa_per_sample(y_true, y_pred, num_classes, weightage, epsilon=1e
     """lossbook's per-sample values: the batch's value, once per sample."""
     value = tfa_weighted_kappa_loss(y_true, y_pred, num_classes, weightage, epsilon)
     return np.full(len(y_true), value)
-
-
-def one_hot_targets_and_probabilities(num_classes):
-    """make_inputs for `num_classes` classes: the shape's second number is unused.
-
-    The loss is log(1 - kappa + epsilon): it crosses 0 at kappa = 0, where the
-    float32 rounding of the ratio (about 1e-7, absolute) is a large relative
-    error whatever the implementation. So these batches keep kappa clearly
-    positive (the loss stays below -0.38 over 18,000 drawn batches): each one holds
-    the lowest and the highest class, and each prediction puts at least half of
-    its mass on the right class.
-    """
-
-    def make_inputs(rng, shape):
-        batch = shape[0]
-        labels = rng.integers(0, num_classes, batch)
-        labels[0], labels[-1] = 0, num_classes - 1
-        y_true = np.eye(num_classes)[labels]
-        noise = rng.dirichlet(np.ones(num_classes), batch)
-        share = rng.uniform(0, 0.5, (batch, 1))
-        probabilities = (1 - share) * y_true + share * noise
-        return y_true.astype("float32"), probabilities.astype("float32")
-
-    return make_inputs

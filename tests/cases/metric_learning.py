@@ -1,10 +1,55 @@
-"""Contract cases of the metric-learning losses (src/lossbook/metric_learning.py)."""
+"""Contract data of the metric-learning losses (src/lossbook/metric_learning.py)."""
 
 import numpy as np
-import references_metric_learning as ref
-from cases import LossCase
+from references import metric_learning as ref
 
 import lossbook
+from cases import OWN, LossCase, LossSpec
+
+SPECS = [
+    LossSpec(
+        lossbook.ContrastiveLoss,
+        lossbook.contrastive_loss,
+        non_default={"margin": 2.0},
+        invalid=(
+            ({"margin": -1.0}, "`margin` must be >= 0, got margin=-1.0"),
+            ({"margin": "1"}, "`margin` must be a number, got margin='1'"),
+        ),
+    ),
+    LossSpec(
+        lossbook.TripletSemiHardLoss,
+        lossbook.triplet_semihard_loss,
+        non_default={"margin": 0.5},
+        invalid=(
+            ({"margin": -0.1}, "`margin` must be >= 0, got margin=-0.1"),
+            ({"margin": None}, "`margin` must be a number, got margin=None"),
+        ),
+    ),
+    LossSpec(
+        lossbook.TripletHardLoss,
+        lossbook.triplet_hard_loss,
+        non_default={"margin": 0.5, "soft": True},
+        invalid=(
+            ({"margin": float("inf")}, "`margin` must be finite, got margin=inf"),
+            ({"soft": 1}, "`soft` must be True or False, got soft=1"),
+            ({"soft": "yes"}, "`soft` must be True or False, got soft='yes'"),
+        ),
+    ),
+    LossSpec(
+        lossbook.NTXentLoss,
+        lossbook.nt_xent_loss,
+        non_default={"temperature": 0.1},
+        invalid=(
+            ({"temperature": 0}, "`temperature` must be > 0, got temperature=0"),
+            ({"temperature": -0.5}, "`temperature` must be > 0, got temperature=-0.5"),
+            (
+                {"temperature": True},
+                "`temperature` must be a number, got temperature=True",
+            ),
+            ({"temperature": float("nan")}, "`temperature` must be finite"),
+        ),
+    ),
+]
 
 MARGIN = 1.0
 
@@ -56,7 +101,7 @@ CASES = [
         {"margin": MARGIN},
         lambda y, d: ref.contrastive(y, d, MARGIN),
         pair_labels_and_distances,
-        {"activation": "softplus"},
+        model_output={"activation": "softplus"},
         for_finite_differences=away_from_the_margin,
     ),
     LossCase(
@@ -67,7 +112,8 @@ CASES = [
         lambda y, x: ref.triplet_semihard_per_anchor(y, x, MARGIN),
         class_labels_and_embeddings,
         # Labels (batch,) against embeddings (batch, dim).
-        same_shape=False,
+        shapes=OWN,
+        values_per_position=False,
         # Negatives are mined in the batch, and values are scaled by B / P.
         independent_samples=False,
     ),
@@ -79,7 +125,8 @@ CASES = [
         lambda y, x: ref.tfa_triplet_hard_per_anchor(y, x, MARGIN),
         class_labels_and_embeddings,
         # Labels (batch,) against embeddings (batch, dim).
-        same_shape=False,
+        shapes=OWN,
+        values_per_position=False,
         # The hardest positive and negative are mined in the batch.
         independent_samples=False,
     ),
@@ -91,7 +138,8 @@ CASES = [
         lambda y, x: ref.tfa_triplet_hard_per_anchor(y, x, MARGIN, soft=True),
         class_labels_and_embeddings,
         # Labels (batch,) against embeddings (batch, dim).
-        same_shape=False,
+        shapes=OWN,
+        values_per_position=False,
         # The hardest positive and negative are mined in the batch.
         independent_samples=False,
     ),
@@ -103,7 +151,9 @@ CASES = [
         lambda _, x: ref.nt_xent(x, 0.5),
         paired_views,
         # y_true is a dummy of shape (2N,) against embeddings (2N, dim).
-        same_shape=False,
+        shapes=OWN,
+        values_per_position=False,
+        uses_y_true=False,
         # Every other row of the batch is a negative of each row.
         independent_samples=False,
         # Rows are paired by position: i and i + N.
