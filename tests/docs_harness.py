@@ -1,8 +1,11 @@
-"""Sybil parsers that run each docs code block, and each docstring, on its own.
+"""Sybil parsers that run each code block of the docs on its own, as readers meet it.
 
-Readers copy single blocks, so each Markdown fence (and each docstring) runs in a
-fresh namespace: a block that silently depends on an earlier one fails.
-Markdown fences: ```python is run as a script, ```pycon as a doctest.
+Readers copy single blocks, so each block runs in a fresh namespace: a block that
+silently depends on an earlier one fails.
+- Markdown fences: ```python is run as a script, ```pycon as a doctest.
+- Docstrings: the API pages render an `Examples:` section as one code block per
+  run of `>>>` lines, a blank line or prose starting the next block (griffe's
+  rule), so each such run is a block of its own.
 """
 
 import doctest
@@ -52,13 +55,17 @@ class StandaloneMarkdownBlocks:
 
 
 class StandaloneDocstrings:
-    """The doctests of each docstring run together, apart from other docstrings."""
+    """Each rendered block of docstring examples runs alone (see the module doc)."""
 
     def __init__(self) -> None:
         self.doctests = DocTestParser(optionflags=OPTIONFLAGS)
 
     def __call__(self, document: Document) -> Iterable[Region]:
-        regions = list(self.doctests(document))
-        if regions:
-            starting_fresh(regions[0])
-        yield from regions
+        previous_end = None
+        for region in self.doctests(document):
+            # Regions span whole lines: anything between two of them, a blank line
+            # or prose, ends a rendered block.
+            if previous_end is None or document.text[previous_end : region.start]:
+                starting_fresh(region)
+            previous_end = region.end
+            yield region

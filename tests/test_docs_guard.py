@@ -5,9 +5,10 @@ import re
 from pathlib import Path
 
 import pytest
-from docs_harness import StandaloneMarkdownBlocks
+from docs_harness import StandaloneDocstrings, StandaloneMarkdownBlocks
 from markdown.extensions.toc import slugify
 from sybil import Document
+from sybil.document import PythonDocStringDocument
 
 DOCS = Path(__file__).parent.parent / "docs"
 COLLECTED = {"python", "pycon"}
@@ -169,3 +170,43 @@ def test_a_block_that_relies_on_an_earlier_block_fails(tmp_path):
     examples[0].evaluate()
     with pytest.raises(Exception, match="NameError: name 'answer' is not defined"):
         examples[1].evaluate()
+
+
+DOCSTRING = '''def documented():
+    """A function whose examples the API page shows as three code blocks.
+
+    Examples:
+        >>> answer = 42
+        >>> answer
+        42
+
+        Prose between two blocks.
+
+        >>> answer
+        42
+
+        >>> question = 6 * 7
+        >>> question
+        42
+    """
+'''
+
+
+def test_a_docstring_block_that_relies_on_an_earlier_rendered_block_fails(
+    tmp_path, monkeypatch
+):
+    monkeypatch.syspath_prepend(str(tmp_path))  # Sybil imports the module
+    module = tmp_path / "documented_module.py"
+    module.write_text(DOCSTRING, encoding="utf-8")
+    document = PythonDocStringDocument.parse(str(module), StandaloneDocstrings())
+    examples = list(document)
+    assert len(examples) == 5
+    examples[0].evaluate()
+    examples[1].evaluate()  # the same rendered block: the name is still there
+    with pytest.raises(Exception, match="NameError: name 'answer' is not defined"):
+        examples[2].evaluate()  # after prose
+    examples[3].evaluate()
+    examples[4].evaluate()
+    examples[0].evaluate()
+    examples[3].evaluate()  # after a blank line
+    assert "answer" not in examples[3].namespace

@@ -99,7 +99,7 @@ def combined_loss(
         ...     WeightedBinaryCrossentropy(pos_weight=3.0),
         ...     keras.losses.MeanSquaredError(),
         ... ]
-        >>> loss = combined_loss(y_true, y_pred, parts, weights=[1.0, 0.5])
+        >>> loss = combined_loss(y_true, y_pred, losses=parts, weights=[1.0, 0.5])
         >>> print(np.round(np.asarray(loss), 4))
         [5.1483 0.2431]
 
@@ -170,8 +170,11 @@ class CombinedLoss(FunctionLoss):
         0.6387
 
         Per sample, `bce + 0.5 * jaccard`: `0.5443 + 0.5 * 0.2424` for the first
-        row. The parts travel with the configuration:
+        row. The parts travel with the configuration, and only loss objects are
+        parts:
 
+        >>> from lossbook import CombinedLoss, JaccardLoss, WeightedBinaryCrossentropy
+        >>> loss_fn = CombinedLoss([WeightedBinaryCrossentropy(), JaccardLoss()])
         >>> clone = CombinedLoss.from_config(loss_fn.get_config())
         >>> [type(part).__name__ for part in clone.losses]
         ['WeightedBinaryCrossentropy', 'JaccardLoss']

@@ -51,7 +51,8 @@ def distillation_loss(y_true: Any, y_pred: Any, *, temperature: float = 1.0) -> 
         >>> student = np.array([[2.0, 2.0, 0.0]])
         >>> print(np.round(np.asarray(distillation_loss(teacher, student)), 4))
         [0.5186]
-        >>> print(np.round(np.asarray(distillation_loss(teacher, student, 4.0)), 4))
+        >>> loss = distillation_loss(teacher, student, temperature=4.0)
+        >>> print(np.round(np.asarray(loss), 4))
         [0.8904]
 
     References:

@@ -480,7 +480,7 @@ class TripletHardLoss(FunctionLoss):
         >>> TripletHardLoss(soft=1)
         Traceback (most recent call last):
         ...
-        ValueError: `soft` must be True or False, got soft=1.
+        ValueError: `soft` must be True or False, got soft=1 of type int.
     """
 
     def __init__(

@@ -105,8 +105,12 @@ def weighted_kappa_loss(
         [-1.1612 -1.1612 -1.1612 -1.1612]
 
         Every sample carries the batch's value, which is TF Addons' `-1.1611923`.
+        Only two weightings exist:
 
-        >>> weighted_kappa_loss(y_true, y_pred, num_classes=4, weightage="cubic")
+        >>> import numpy as np
+        >>> from lossbook import weighted_kappa_loss
+        >>> y_true = np.eye(4)[[2, 1, 0, 3]]
+        >>> weighted_kappa_loss(y_true, y_true, num_classes=4, weightage="cubic")
         Traceback (most recent call last):
         ...
         ValueError: `weightage` must be one of (...), got weightage='cubic'.

@@ -152,9 +152,11 @@ def smooth_l1_loss(y_true: Any, y_pred: Any, *, beta: float = 1.0) -> Any:
         [0.5 2. ]
 
         The second sample costs `mean(3 - 0.5, 0.5 * 1**2)`: past `beta`, the loss
-        grows linearly.
+        grows linearly. A negative `beta` is refused:
 
-        >>> smooth_l1_loss(y_true, y_pred, beta=-1.0)
+        >>> import numpy as np
+        >>> from lossbook import smooth_l1_loss
+        >>> smooth_l1_loss(np.zeros((2, 2)), np.ones((2, 2)), beta=-1.0)
         Traceback (most recent call last):
         ...
         ValueError: `beta` must be >= 0, got beta=-1.0.
@@ -302,12 +304,16 @@ def pinball_loss(
         >>> from lossbook import pinball_loss
         >>> y_true = np.array([[1.0], [1.0]])
         >>> y_pred = np.array([[0.0], [2.0]])
-        >>> print(np.round(np.asarray(pinball_loss(y_true, y_pred, 0.9)), 4))
+        >>> loss = pinball_loss(y_true, y_pred, quantiles=0.9)
+        >>> print(np.round(np.asarray(loss), 4))
         [0.9 0.1]
 
         Three quantiles of one target: `y_true` has a trailing axis of size 1 (or
         none), `y_pred` one prediction per quantile.
 
+        >>> import numpy as np
+        >>> from lossbook import pinball_loss
+        >>> y_true = np.array([[1.0], [1.0]])
         >>> y_pred = np.array([[0.5, 1.0, 1.5], [0.0, 2.0, 4.0]])
         >>> loss = pinball_loss(y_true, y_pred, quantiles=[0.1, 0.5, 0.9])
         >>> print(np.round(np.asarray(loss), 4))

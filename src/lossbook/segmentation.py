@@ -524,7 +524,7 @@ class LovaszHingeLoss(FunctionLoss):
         >>> LovaszHingeLoss(per_image=1)
         Traceback (most recent call last):
         ...
-        ValueError: `per_image` must be True or False, got per_image=1.
+        ValueError: `per_image` must be True or False, got per_image=1 of type int.
     """
 
     def __init__(
