@@ -33,9 +33,21 @@ def distillation_loss(y_true: Any, y_pred: Any, *, temperature: float = 1.0) -> 
     of `T` (Hinton et al., 2015). Both log-probabilities come from `log_softmax`,
     so large logits do not overflow.
 
+    The sum is taken as `sum(max(p log(p / q) - p + q, 0))` (`p` the teacher's and
+    `q` the student's probabilities): the same number, since `p` and `q` both sum
+    to 1, but a sum of terms that are each >= 0, so rounding never makes the loss
+    negative, as it makes the plain sum in float32 at large temperatures. There
+    the divergence is a difference of nearly equal probabilities and float32
+    keeps few of its digits: compute in float64 (`dtype="float64"`). A class
+    the teacher masks with `-inf` (a vocabulary restricted per sample) has
+    `p = 0` and adds nothing but its `q`, so the loss is the divergence over the
+    other classes, as in `keras.losses.kl_divergence(softmax(t), softmax(s))`,
+    instead of NaN.
+
     Args:
-        y_true: Teacher logits, shape `(..., num_classes)`.
-        y_pred: Student logits, same shape.
+        y_true: Teacher logits, shape `(batch, ..., num_classes)` with at least
+            two classes.
+        y_pred: Student logits, same shape (aligned as Keras aligns ranks).
         temperature: The softmax temperature `T`, a number > 0. Defaults to `1.0`.
 
     Returns:
