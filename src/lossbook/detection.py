@@ -163,7 +163,8 @@ def box_iou_loss(y_true: Any, y_pred: Any, *, mode: str = "giou") -> Any:
     (often under the others too) its gradient is exactly 0, so such a box would
     never recover. The last line of the formula adds a term for inverted
     predicted boxes only: it is 0 for a valid box, at most 1, and its gradient
-    pulls `x_min` below `x_max` and `y_min` below `y_max`. Every value and
+    (the extents taken as constants) only pulls `x_min` below `x_max` and
+    `y_min` below `y_max`. Every value and
     gradient stays finite. A box without area has IoU 0 even with itself, so its
     `"iou"` loss is 1.
 
@@ -255,7 +256,8 @@ def box_iou_loss(y_true: Any, y_pred: Any, *, mode: str = "giou") -> Any:
     if mode == "ciou":
         loss = loss + _aspect_ratio_term(width, height, width_g, height_g, iou)
     inverted = ops.relu(x1 - x2) + ops.relu(y1 - y2)
-    extent = _span(x1, x2, x1g, x2g) + _span(y1, y2, y1g, y2g)
+    # A constant scale for the gradient: only the inverted sides are pulled.
+    extent = ops.stop_gradient(_span(x1, x2, x1g, x2g) + _span(y1, y2, y1g, y2g))
     return ops.cast(loss + inverted / (extent + _EPSILON), result_dtype)
 
 
