@@ -4,7 +4,9 @@ Gradients and compilation work on whichever Keras backend the tests run under,
 so that a test written once runs on TensorFlow, JAX and PyTorch.
 """
 
+import contextlib
 import os
+import re
 
 import keras
 import numpy as np
@@ -17,6 +19,36 @@ BACKEND = keras.backend.backend()
 def numpy(x):
     """Any backend's tensor (or a NumPy array) as a NumPy array."""
     return ops.convert_to_numpy(x)
+
+
+def all_finite(*arrays):
+    """Whether every entry of every array is finite."""
+    return all(np.all(np.isfinite(numpy(a))) for a in arrays)
+
+
+def shapes_pattern(true_shape, pred_shape):
+    """A regex matching an error that names both shapes, y_true's first."""
+    return (
+        re.escape(f"y_true.shape={tuple(true_shape)}")
+        + ".*"
+        + re.escape(f"y_pred.shape={tuple(pred_shape)}")
+    )
+
+
+@contextlib.contextmanager
+def float64():
+    """Float64 inputs stay float64 inside, on every backend.
+
+    JAX computes in float32 unless 64-bit types are enabled; TensorFlow and
+    PyTorch keep float64 anyway.
+    """
+    if BACKEND == "jax":
+        import jax
+
+        with jax.enable_x64(True):
+            yield
+    else:
+        yield
 
 
 def gradient(function, x):

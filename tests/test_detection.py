@@ -1,20 +1,19 @@
-"""BoxIoULoss against torchvision's formulas (ported to torch and NumPy), and edges."""
+"""BoxIoULoss against torchvision's formulas (ported to torch and NumPy), and edges.
 
-import re
+Arguments, values on random valid boxes, weights and compilation are checked for
+every loss by test_contract.py.
+"""
 
 import keras
 import numpy as np
 import pytest
-from backend_tools import gradient, jit
+from cases.detection import random_boxes, target_and_predicted_boxes
+from helpers import all_finite, float64, gradient, jit, numpy, shapes_pattern
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from keras import ops
-from references_detection import (
-    EPS,
-    box_loss,
-    random_boxes,
-    target_and_predicted_boxes,
-)
+from references import detection as ref
+from references.detection import EPS
 
 from lossbook import BoxIoULoss, box_iou_loss
 
@@ -24,19 +23,6 @@ torch = pytest.importorskip(
 
 MODES = ["iou", "giou", "diou", "ciou"]
 by_mode = pytest.mark.parametrize("mode", MODES)
-
-
-def float64_tolerance(rtol, atol=0.0, elsewhere_rtol=1e-6, elsewhere_atol=2e-7):
-    """Tolerances for float64 inputs. Outside TensorFlow, Keras 3 promotes 64-bit
-    dtypes to 32-bit in ops such as `maximum` and `arctan2` (BIT64_TO_BIT32_DTYPE
-    in keras/src/backend/common/dtypes.py), so results are float32-accurate."""
-    if keras.backend.backend() == "tensorflow":
-        return {"rtol": rtol, "atol": atol}
-    return {"rtol": elsewhere_rtol, "atol": elsewhere_atol}
-
-
-def numpy(x):
-    return ops.convert_to_numpy(x)
 
 
 # torchvision's code (torchvision/ops/{_utils,giou_loss,diou_loss,ciou_loss}.py),
@@ -127,20 +113,22 @@ def batch(seed=0, count=64):
     return target_and_predicted_boxes(np.random.default_rng(seed), (count, 4))
 
 
+def box_gradient(mode, y_true, y_pred):
+    return gradient(lambda p: box_iou_loss(y_true, p, mode=mode), y_pred)
+
+
 @by_mode
 def test_values_match_torchvision_ported_to_torch(mode):
     y_true, y_pred = batch()
     expected, _ = torch_value_and_gradient(mode, y_true, y_pred)
-    overlapping = 1 - box_loss(y_true, y_pred, "iou") > 0
+    overlapping = 1 - ref.box_loss(y_true, y_pred, "iou") > 0
     assert 0 < overlapping.sum() < len(y_true), "want both overlapping and apart"
     np.testing.assert_allclose(
-        numpy(box_iou_loss(y_true, y_pred, mode)), expected, rtol=1e-5, atol=1e-6
+        numpy(box_iou_loss(y_true, y_pred, mode=mode)), expected, rtol=1e-5, atol=1e-6
     )
-    np.testing.assert_allclose(
-        numpy(box_iou_loss(np.float64(y_true), np.float64(y_pred), mode)),
-        expected,
-        **float64_tolerance(rtol=1e-12),
-    )
+    with float64():
+        in_float64 = box_iou_loss(np.float64(y_true), np.float64(y_pred), mode=mode)
+        np.testing.assert_allclose(numpy(in_float64), expected, rtol=1e-12)
 
 
 @by_mode
@@ -148,25 +136,26 @@ def test_gradients_match_torch_autograd_of_torchvision(mode):
     # For CIoU this pins alpha as a constant of the gradient, as in torchvision.
     y_true, y_pred = (np.float64(a) for a in batch(seed=1))
     _, expected = torch_value_and_gradient(mode, y_true, y_pred)
-    got = gradient(lambda p: box_iou_loss(y_true, p, mode), y_pred)
-    np.testing.assert_allclose(
-        got, expected, **float64_tolerance(rtol=1e-9, atol=1e-12)
-    )
+    with float64():
+        got = box_gradient(mode, y_true, y_pred)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_numpy_and_torch_ports_of_torchvision_agree():
     y_true, y_pred = batch(seed=2)
     for mode in MODES:
         values, _ = torch_value_and_gradient(mode, y_true, y_pred)
-        np.testing.assert_allclose(box_loss(y_true, y_pred, mode), values, rtol=1e-12)
+        np.testing.assert_allclose(
+            ref.box_loss(y_true, y_pred, mode), values, rtol=1e-12
+        )
 
 
 @by_mode
 def test_loss_is_symmetric_in_target_and_prediction(mode):
     y_true, y_pred = batch(seed=3)
     np.testing.assert_allclose(
-        numpy(box_iou_loss(y_true, y_pred, mode)),
-        numpy(box_iou_loss(y_pred, y_true, mode)),
+        numpy(box_iou_loss(y_true, y_pred, mode=mode)),
+        numpy(box_iou_loss(y_pred, y_true, mode=mode)),
         rtol=1e-6,
     )
 
@@ -175,52 +164,135 @@ def test_loss_is_symmetric_in_target_and_prediction(mode):
 def test_identical_boxes_give_eps_over_area_in_every_mode(mode):
     boxes = np.float64(random_boxes(np.random.default_rng(4), 16))
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    np.testing.assert_allclose(
-        # 1 - iou cancels: float64 keeps eps / (A + eps) to about 1e-16, absolute.
-        numpy(box_iou_loss(boxes, boxes, mode)),
-        EPS / (area + EPS),
-        **float64_tolerance(rtol=0, atol=1e-15, elsewhere_atol=3e-7),
-    )
-    in_float32 = numpy(box_iou_loss(np.float32(boxes), np.float32(boxes), mode))
+    with float64():
+        values = numpy(box_iou_loss(boxes, boxes, mode=mode))
+    # 1 - iou cancels: float64 keeps eps / (A + eps) to about 1e-16, absolute.
+    np.testing.assert_allclose(values, EPS / (area + EPS), rtol=0, atol=1e-15)
+    in_float32 = numpy(box_iou_loss(np.float32(boxes), np.float32(boxes), mode=mode))
     np.testing.assert_allclose(in_float32, 0.0, atol=1e-6)
+
+
+@by_mode
+def test_an_exact_match_has_exactly_zero_gradient(mode):
+    # The minimum of every mode: each backend would split the gradients of the
+    # tied minima and maxima its own way, and give a small nonzero one.
+    boxes = random_boxes(np.random.default_rng(5), 16)
+    boxes[0] = [1.0, 1.0, 1.0, 3.0]  # a line
+    boxes[1] = [2.0, 2.0, 2.0, 2.0]  # a point
+    boxes[2] = [2.0, 2.0, 1.0, 1.0]  # inverted
+    np.testing.assert_array_equal(box_gradient(mode, boxes, boxes.copy()), 0.0)
 
 
 def test_ciou_adds_nothing_to_diou_when_aspect_ratios_agree():
     y_true = np.array([[0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 1.0, 3.0]])
     y_pred = np.array([[1.0, 0.5, 5.0, 2.5], [4.0, 4.0, 5.0, 7.0]])
-    np.testing.assert_allclose(
-        numpy(box_iou_loss(y_true, y_pred, "ciou")),
-        numpy(box_iou_loss(y_true, y_pred, "diou")),
-        **float64_tolerance(rtol=1e-12),
-    )
+    with float64():
+        np.testing.assert_allclose(
+            numpy(box_iou_loss(y_true, y_pred, mode="ciou")),
+            numpy(box_iou_loss(y_true, y_pred, mode="diou")),
+            rtol=1e-12,
+        )
 
 
 def test_apart_boxes_get_a_gradient_from_giou_and_diou_but_not_from_iou():
-    y_true = np.array([[0.0, 0.0, 1.0, 1.0]])
-    y_pred = np.array([[3.0, 0.0, 4.0, 1.0]])
-    iou_gradient = gradient(lambda p: box_iou_loss(y_true, p, "iou"), y_pred)
-    np.testing.assert_array_equal(iou_gradient, 0.0)
+    y_true = np.array([[0.0, 0.0, 1.0, 1.0]], "float32")
+    y_pred = np.array([[3.0, 0.0, 4.0, 1.0]], "float32")
+    np.testing.assert_array_equal(box_gradient("iou", y_true, y_pred), 0.0)
     for mode in ("giou", "diou", "ciou"):
-        moving_closer = gradient(lambda p, m=mode: box_iou_loss(y_true, p, m), y_pred)
+        moving_closer = box_gradient(mode, y_true, y_pred)
         # Gradient descent moves the predicted box left, towards the target.
         assert moving_closer[0, 0] + moving_closer[0, 2] > 0, mode
 
 
 def test_zero_area_boxes_have_iou_zero_even_with_themselves():
-    lines = np.array([[1.0, 1.0, 1.0, 3.0], [0.0, 2.0, 5.0, 2.0], [2.0, 2.0, 2.0, 2.0]])
-    np.testing.assert_array_equal(numpy(box_iou_loss(lines, lines, "iou")), 1.0)
+    lines = np.array(
+        [[1.0, 1.0, 1.0, 3.0], [0.0, 2.0, 5.0, 2.0], [2.0, 2.0, 2.0, 2.0]], "float32"
+    )
+    values = numpy(box_iou_loss(lines, lines, mode="iou"))
+    np.testing.assert_array_equal(values, 1.0)
+    np.testing.assert_array_equal(values, ref.box_loss(lines, lines, "iou"))
+
+
+@by_mode
+def test_valid_boxes_get_no_inverted_box_term(mode):
+    # Valid boxes, lines included (x_min == x_max is not inverted): the values
+    # are torchvision's, without the term.
+    y_true, y_pred = batch(seed=6, count=16)
+    y_pred[:4, 2] = y_pred[:4, 0]  # zero width
+    y_pred[4:8, 3] = y_pred[4:8, 1]  # zero height: CIoU's w / h is w / 0
+    y_true[8:10, 2] = y_true[8:10, 0]  # zero-width targets
+    with np.errstate(divide="ignore"):
+        torchvision = ref.TORCHVISION[mode](y_pred, y_true)
     np.testing.assert_allclose(
-        numpy(box_iou_loss(lines, lines, "iou")), box_loss(lines, lines, "iou")
+        numpy(box_iou_loss(y_true, y_pred, mode=mode)),
+        torchvision,
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
-def test_inverted_boxes_count_as_empty_boxes():
-    y_true = np.array([[0.0, 0.0, 2.0, 2.0]])
-    inverted = np.array([[1.5, 1.5, 0.5, 0.5]])  # x_max < x_min and y_max < y_min
+def test_an_inverted_box_costs_one_plus_its_term_under_iou_and_over_one_in_all():
+    y_true = np.array([[0.0, 0.0, 2.0, 2.0]], "float32")
+    inverted = np.array([[1.5, 0.0, 0.5, 2.0]], "float32")  # x_max < x_min
+    # No area, so IoU 0 and 1 - IoU = 1, plus the term (1.5 - 0.5) / (2 + 2).
+    np.testing.assert_allclose(
+        numpy(box_iou_loss(y_true, inverted, mode="iou")), [1.25], rtol=1e-6
+    )
     for mode in MODES:
-        value = float(numpy(box_iou_loss(y_true, inverted, mode))[0])
-        assert np.isfinite(value) and value >= 1.0, mode
-    assert float(numpy(box_iou_loss(y_true, inverted, "iou"))[0]) == 1.0
+        value = numpy(box_iou_loss(y_true, inverted, mode=mode))
+        assert all_finite(value) and value[0] > 1.0, mode
+
+
+# The target is (0, 0, 2, 2); each predicted box is inside out along x, y or both.
+TARGET = [0.0, 0.0, 2.0, 2.0]
+INVERTED = {
+    "x_inside": [1.5, 0.5, 0.5, 1.5],
+    "y_inside": [0.5, 1.5, 1.5, 0.5],
+    "both_inside": [1.5, 1.5, 0.5, 0.5],
+    "both_over_a_corner": [2.5, 2.5, 1.5, 1.5],
+    "both_apart": [5.0, 6.0, 4.0, 5.0],
+    # Its corners are the extremes of both spans: a term whose extents followed
+    # the box would be 1 whatever the box, with a zero gradient.
+    "both_around_the_target": [3.0, 3.0, -1.0, -1.0],
+    "both_below_left": [1.0, 0.0, -2.0, -2.0],
+}
+
+
+def inverted_cases(names):
+    return [
+        pytest.param(mode, name, id=f"{mode}-{name}")
+        for name in names
+        for mode in MODES
+    ]
+
+
+@pytest.mark.parametrize(("mode", "name"), inverted_cases(INVERTED))
+def test_the_gradient_at_an_inverted_box_pushes_its_corners_the_right_way(mode, name):
+    # Along an inverted axis, only the term moves the two sides: by exactly
+    # 1 / (span_x + span_y), whatever GIoU's or DIoU's geometry would pull.
+    box = np.array([INVERTED[name]], "float32")
+    grads = box_gradient(mode, np.array([TARGET], "float32"), box)[0]
+    x_min, y_min, x_max, y_max = box[0]
+    xs, ys = [x_min, x_max, TARGET[0], TARGET[2]], [y_min, y_max, TARGET[1], TARGET[3]]
+    step = 1 / (max(xs) - min(xs) + max(ys) - min(ys))
+    if x_min > x_max:
+        np.testing.assert_allclose(grads[[0, 2]], [step, -step], rtol=1e-5)
+    if y_min > y_max:
+        np.testing.assert_allclose(grads[[1, 3]], [step, -step], rtol=1e-5)
+
+
+@by_mode
+def test_fifty_gradient_steps_turn_inverted_boxes_right_side_out(mode):
+    # Boxes farther from the target turn too, in more steps: their term's
+    # gradient is smaller (1 / (span_x + span_y)). The boxes are independent
+    # samples of one batch: each one's gradient is its own loss's.
+    names = ["x_inside", "y_inside", "both_inside", "both_over_a_corner"]
+    boxes = np.array([INVERTED[name] for name in names], "float32")
+    y_true = np.array([TARGET] * len(names), "float32")
+    for _ in range(50):
+        boxes = boxes - np.float32(0.1) * box_gradient(mode, y_true, boxes)
+    valid = (boxes[:, 0] < boxes[:, 2]) & (boxes[:, 1] < boxes[:, 3])
+    assert valid.all(), dict(zip(names, boxes.tolist(), strict=True))
 
 
 def coordinate():
@@ -237,9 +309,8 @@ def test_values_and_gradients_stay_finite_for_any_boxes(y_true, y_pred, mode):
     # Points, lines, inverted boxes, identical and touching boxes included.
     y_true = np.array([y_true, y_true], dtype="float32")
     y_pred = np.array([y_pred, y_true[0]], dtype="float32")
-    values = numpy(box_iou_loss(y_true, y_pred, mode))
-    grads = gradient(lambda p: box_iou_loss(y_true, p, mode), y_pred)
-    assert np.all(np.isfinite(values)) and np.all(np.isfinite(grads))
+    values = numpy(box_iou_loss(y_true, y_pred, mode=mode))
+    assert all_finite(values, box_gradient(mode, y_true, y_pred))
     assert np.all(values >= -1e-6)
 
 
@@ -248,8 +319,7 @@ def test_boxes_too_small_for_float32_products_have_finite_gradients(mode):
     # Sides of 1e-34: squared products underflow, and so would atan2's gradient.
     y_true = np.array([[0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1e-34, 1e-34]], "float32")
     y_pred = np.array([[0.0, 0.0, 0.0, 2.5e-34], [0.0, 0.0, 2e-34, 1e-34]], "float32")
-    grads = gradient(lambda p: box_iou_loss(y_true, p, mode), y_pred)
-    assert np.all(np.isfinite(grads))
+    assert all_finite(box_gradient(mode, y_true, y_pred))
 
 
 @settings(max_examples=20, deadline=None)
@@ -257,12 +327,9 @@ def test_boxes_too_small_for_float32_products_have_finite_gradients(mode):
 def test_valid_boxes_match_torchvision_at_random_sizes(corner, size, mode):
     y_true = np.array([[corner, corner, corner + size, corner + 2 * size]])
     y_pred = y_true + np.array([[0.1, -0.2, 0.3, 0.1]]) * size
-    np.testing.assert_allclose(
-        numpy(box_iou_loss(y_true, y_pred, mode)),
-        box_loss(y_true, y_pred, mode),
-        # In float32, sides of 0.05 at corners up to 5 keep about 5 digits.
-        **float64_tolerance(rtol=1e-10, elsewhere_rtol=1e-4),
-    )
+    with float64():
+        values = numpy(box_iou_loss(y_true, y_pred, mode=mode))
+    np.testing.assert_allclose(values, ref.box_loss(y_true, y_pred, mode), rtol=1e-10)
 
 
 def test_per_sample_shape_is_the_batch_shape_without_the_last_axis():
@@ -270,9 +337,7 @@ def test_per_sample_shape_is_the_batch_shape_without_the_last_axis():
     y_true = random_boxes(rng, 24).reshape(2, 3, 4, 4)
     y_pred = random_boxes(rng, 24).reshape(2, 3, 4, 4)
     assert box_iou_loss(y_true, y_pred).shape == (2, 3, 4)
-    assert box_iou_loss(y_true[0, 0, 0], y_pred[0, 0, 0]).shape == ()
-    loss = BoxIoULoss(reduction=None)(y_true, y_pred)
-    assert loss.shape == (2, 3, 4)
+    assert BoxIoULoss(reduction=None)(y_true, y_pred).shape == (2, 3, 4)
 
 
 def test_jit_compiled_equals_eager_for_boxes_with_extra_axes():
@@ -287,12 +352,23 @@ def test_jit_compiled_equals_eager_for_boxes_with_extra_axes():
 
 @pytest.mark.parametrize(
     ("true_shape", "pred_shape"),
-    [((8, 5), (8, 5)), ((8, 4), (8, 3)), ((8,), (8,)), ((), ())],
+    [
+        ((8, 5), (8, 5)),
+        ((8, 4), (8, 3)),
+        ((4,), (4,)),  # one box without a batch axis
+        ((8,), (8,)),
+        ((), ()),
+        ((8, 4), (6, 4)),
+        ((8, 4), (8, 2, 4)),
+        ((8, 1, 4), (8, 4)),  # boxes are not rank-aligned
+    ],
 )
-def test_last_axis_other_than_four_raises_naming_the_shapes(true_shape, pred_shape):
+def test_boxes_not_of_one_shape_batch_by_4_raise_naming_both_shapes(
+    true_shape, pred_shape
+):
     y_true, y_pred = np.zeros(true_shape), np.zeros(pred_shape)
-    message = "4 coordinates .* " + re.escape(
-        f"y_true.shape={true_shape!r} and y_pred.shape={pred_shape!r}"
+    message = r"Boxes must have shape \(batch, \.\.\., 4\).*" + shapes_pattern(
+        true_shape, pred_shape
     )
     with pytest.raises(ValueError, match=message):
         box_iou_loss(y_true, y_pred)
@@ -300,26 +376,9 @@ def test_last_axis_other_than_four_raises_naming_the_shapes(true_shape, pred_sha
         BoxIoULoss()(y_true, y_pred)
 
 
-@pytest.mark.parametrize(
-    ("true_shape", "pred_shape"), [((8, 4), (6, 4)), ((8, 4), (8, 2, 4))]
-)
-def test_mismatched_box_shapes_raise_naming_both_shapes(true_shape, pred_shape):
-    with pytest.raises(ValueError, match=r"y_true.shape=\(8, 4\).*y_pred.shape"):
-        box_iou_loss(np.zeros(true_shape), np.zeros(pred_shape))
-
-
-@pytest.mark.parametrize("mode", ["GIoU", "eiou", "", None, 1])
-def test_invalid_mode_raises_naming_the_argument_and_value(mode):
-    message = r"`mode` must be one of .*, got mode=" + re.escape(repr(mode))
-    with pytest.raises(ValueError, match=message):
-        BoxIoULoss(mode=mode)
-    with pytest.raises(ValueError, match=message):
-        box_iou_loss(np.zeros((1, 4)), np.zeros((1, 4)), mode=mode)
-
-
 def test_half_precision_boxes_are_computed_in_float32():
     y_true, y_pred = batch(seed=7)
     low = box_iou_loss(ops.cast(y_true, "float16"), ops.cast(y_pred, "float16"))
     assert keras.backend.standardize_dtype(low.dtype) == "float16"
-    rounded = box_loss(np.float16(y_true), np.float16(y_pred), "giou")
+    rounded = ref.box_loss(np.float16(y_true), np.float16(y_pred), "giou")
     np.testing.assert_allclose(numpy(ops.cast(low, "float32")), rounded, rtol=2e-3)

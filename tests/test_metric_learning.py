@@ -1,17 +1,17 @@
 """Metric-learning losses against TensorFlow Addons' algorithms, PyTorch, and at edges.
 
 TensorFlow Addons no longer installs with current TensorFlow, so its algorithms are
-ported line by line to float64 NumPy in references_metric_learning.py.
+ported line by line to float64 NumPy in references/metric_learning.py. Arguments
+and the values on random batches are checked for every loss by test_contract.py.
 """
 
 import keras
 import numpy as np
 import pytest
-import references_metric_learning as ref
-from backend_tools import gradient
+from helpers import BACKEND, all_finite, gradient, numpy, shapes_pattern
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from keras import ops
+from references import metric_learning as ref
 
 from lossbook import (
     ContrastiveLoss,
@@ -28,9 +28,9 @@ torch = pytest.importorskip(
     "torch", reason="PyTorch is a test dependency (torch==2.13.0)"
 )
 
-
-def numpy(x):
-    return ops.convert_to_numpy(x)
+TRIPLET_LOSSES = pytest.mark.parametrize(
+    "function", [triplet_semihard_loss, triplet_hard_loss], ids=lambda f: f.__name__
+)
 
 
 def labelled_batch(seed=0, batch=12, dim=4, classes=3):
@@ -48,25 +48,27 @@ def paired_views(seed=0, pairs=6, dim=5, noise=0.5):
     return views.astype("float32")
 
 
-def assert_finite(*arrays):
-    for array in arrays:
-        assert np.all(np.isfinite(array)), array
+def addons_reference(function):
+    """The per-anchor values of Addons' algorithm behind `function`."""
+    if function is triplet_semihard_loss:
+        return ref.triplet_semihard_per_anchor
+    return ref.tfa_triplet_hard_per_anchor
 
 
 # Contrastive -------------------------------------------------------------------
 
 
-def test_contrastive_rank_one_inputs_give_addons_elementwise_values():
+@pytest.mark.parametrize("margin", [0.0, 0.5, 3.0])
+def test_contrastive_rank_one_inputs_give_addons_elementwise_values(margin):
     rng = np.random.default_rng(0)
     y = (rng.random(32) < 0.5).astype("float32")
     d = np.abs(rng.normal(1, 1, 32)).astype("float32")
-    for margin in (0.0, 0.5, 1.0, 3.0):
-        np.testing.assert_allclose(
-            numpy(contrastive_loss(y, d, margin)),
-            ref.contrastive_elementwise(y, d, margin),
-            rtol=1e-5,
-            atol=1e-7,
-        )
+    np.testing.assert_allclose(
+        numpy(contrastive_loss(y, d, margin=margin)),
+        ref.contrastive_elementwise(y, d, margin),
+        rtol=1e-5,
+        atol=1e-7,
+    )
 
 
 def test_contrastive_class_equals_addons_class_on_a_trailing_axis():
@@ -89,14 +91,14 @@ def test_contrastive_is_zero_for_close_similar_pairs_and_far_dissimilar_pairs():
 def test_contrastive_margin_zero_ignores_dissimilar_pairs():
     y = np.array([0.0, 0.0, 1.0])
     d = np.array([0.0, 0.3, 0.5])
-    np.testing.assert_allclose(numpy(contrastive_loss(y, d, 0.0)), [0, 0, 0.25])
+    np.testing.assert_allclose(numpy(contrastive_loss(y, d, margin=0.0)), [0, 0, 0.25])
 
 
 @settings(max_examples=20, deadline=None)
 @given(
     distances=st.lists(
         st.sampled_from([0.0, 1e-30, 1e-3, 1.0, 1.0 + 1e-7, 1e3]),
-        min_size=2,
+        min_size=6,
         max_size=6,
     ),
     similar=st.booleans(),
@@ -105,8 +107,7 @@ def test_contrastive_values_and_gradients_are_finite_at_edges(distances, similar
     d = np.array(distances, "float32")
     y = np.full_like(d, float(similar))
     values = numpy(contrastive_loss(y, d))
-    grads = gradient(lambda p: contrastive_loss(y, p), d)
-    assert_finite(values, grads)
+    assert all_finite(values, gradient(lambda p: contrastive_loss(y, p), d))
     # atol: (1e-30)**2 underflows to 0 in float32.
     np.testing.assert_allclose(
         values, ref.contrastive(y, d, 1.0), rtol=1e-5, atol=1e-30
@@ -132,17 +133,17 @@ def test_addons_ports_agree_with_addons_loop_references(seed):
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("margin", [0.0, 0.2, 1.0])
 def test_semihard_default_reduction_equals_addons_scalar(seed, margin):
-    labels, x = labelled_batch(seed, batch=10 + seed, classes=3 + seed)
+    labels, x = labelled_batch(seed, classes=3 + seed)
     ours = float(TripletSemiHardLoss(margin=margin)(labels, x))
     assert ours == pytest.approx(ref.tfa_triplet_semihard(labels, x, margin), rel=1e-5)
 
 
 def test_semihard_per_anchor_values_are_anchor_sums_times_batch_over_positives():
-    labels, x = labelled_batch(5, batch=9)
+    labels, x = labelled_batch(5)
     pair_losses, num_positives = ref.tfa_semihard_pair_losses(labels, x, 1.0)
     np.testing.assert_allclose(
         numpy(triplet_semihard_loss(labels, x)),
-        pair_losses.sum(axis=1) * 9 / num_positives,
+        pair_losses.sum(axis=1) * 12 / num_positives,
         rtol=1e-5,
     )
 
@@ -150,10 +151,10 @@ def test_semihard_per_anchor_values_are_anchor_sums_times_batch_over_positives()
 @pytest.mark.parametrize("soft", [False, True])
 @pytest.mark.parametrize("seed", range(3))
 def test_hard_per_anchor_values_and_mean_equal_addons(seed, soft):
-    labels, x = labelled_batch(seed, batch=14, classes=4)
+    labels, x = labelled_batch(seed, classes=4)
     expected = ref.tfa_triplet_hard_per_anchor(labels, x, 0.5, soft)
     np.testing.assert_allclose(
-        numpy(triplet_hard_loss(labels, x, 0.5, soft)), expected, rtol=1e-5
+        numpy(triplet_hard_loss(labels, x, margin=0.5, soft=soft)), expected, rtol=1e-5
     )
     ours = float(TripletHardLoss(margin=0.5, soft=soft)(labels, x))
     assert ours == pytest.approx(expected.mean(), rel=1e-5)
@@ -183,7 +184,7 @@ def test_hard_batch_without_positive_pairs_follows_addons(soft):
     labels = np.arange(6)
     x = np.random.default_rng(0).normal(size=(6, 3)).astype("float32")
     np.testing.assert_allclose(
-        numpy(triplet_hard_loss(labels, x, 3.0, soft)),
+        numpy(triplet_hard_loss(labels, x, margin=3.0, soft=soft)),
         ref.tfa_triplet_hard_per_anchor(labels, x, 3.0, soft),
         rtol=1e-5,
     )
@@ -192,71 +193,58 @@ def test_hard_batch_without_positive_pairs_follows_addons(soft):
 def test_batch_of_one_label_follows_addons():
     # No negatives: Addons' semi-hard uses a negative distance of 0 (margin + d_ap
     # per pair), its hard loss the row's largest distance (margin per anchor).
-    labels = np.zeros(5)
-    x = np.random.default_rng(2).normal(size=(5, 3)).astype("float32")
+    labels = np.zeros(6)
+    x = np.random.default_rng(2).normal(size=(6, 3)).astype("float32")
     np.testing.assert_allclose(
-        numpy(triplet_semihard_loss(labels, x, 0.5)),
+        numpy(triplet_semihard_loss(labels, x, margin=0.5)),
         ref.triplet_semihard_per_anchor(labels, x, 0.5),
         rtol=1e-5,
     )
-    np.testing.assert_allclose(numpy(triplet_hard_loss(labels, x, 0.5)), 0.5, rtol=1e-6)
+    np.testing.assert_allclose(
+        numpy(triplet_hard_loss(labels, x, margin=0.5)), 0.5, rtol=1e-6
+    )
     np.testing.assert_allclose(
         numpy(triplet_hard_loss(labels, x, soft=True)), np.log(2.0), rtol=1e-6
     )
 
 
-@pytest.mark.parametrize(
-    "function", [triplet_semihard_loss, triplet_hard_loss], ids=lambda f: f.__name__
-)
+@TRIPLET_LOSSES
 def test_identical_embeddings_give_margin_and_finite_gradients(function):
     labels = np.array([0, 0, 1, 1, 2, 2])
     x = np.tile(np.array([[0.3, -0.2, 0.9]], "float32"), (6, 1))
-    values = numpy(function(labels, x, 0.7))
-    grads = gradient(lambda p: function(labels, p, 0.7), x)
-    assert_finite(values, grads)
+    values = numpy(function(labels, x, margin=0.7))
+    assert all_finite(values, gradient(lambda p: function(labels, p, margin=0.7), x))
     # Every distance is 0: each triplet costs exactly the margin.
     np.testing.assert_allclose(values.mean(), 0.7, rtol=1e-6)
 
 
-@pytest.mark.parametrize(
-    "function", [triplet_semihard_loss, triplet_hard_loss], ids=lambda f: f.__name__
-)
+@TRIPLET_LOSSES
 def test_embeddings_far_from_the_origin_keep_float32_accuracy(function):
     # |a|^2 + |b|^2 - 2 a.b would lose every digit of these distances in float32;
     # centring the batch keeps them.
     labels, x = labelled_batch(7)
     far = (x + np.float32(1e4)).astype("float32")
-    reference = (
-        ref.triplet_semihard_per_anchor
-        if function is triplet_semihard_loss
-        else ref.tfa_triplet_hard_per_anchor
-    )
     np.testing.assert_allclose(
-        numpy(function(labels, far, 1.0)), reference(labels, far, 1.0), rtol=1e-4
+        numpy(function(labels, far, margin=1.0)),
+        addons_reference(function)(labels, far, 1.0),
+        rtol=1e-4,
     )
 
 
-@pytest.mark.parametrize(
-    "function", [triplet_semihard_loss, triplet_hard_loss], ids=lambda f: f.__name__
-)
+@TRIPLET_LOSSES
 def test_large_embeddings_give_finite_values_and_gradients(function):
     labels, x = labelled_batch(8)
     large = x * np.float32(1e6)
     values = numpy(function(labels, large))
-    grads = gradient(lambda p: function(labels, p), large)
-    assert_finite(values, grads)
+    assert all_finite(values, gradient(lambda p: function(labels, p), large))
     np.testing.assert_allclose(
-        values,
-        ref.triplet_semihard_per_anchor(labels, large, 1.0)
-        if function is triplet_semihard_loss
-        else ref.tfa_triplet_hard_per_anchor(labels, large, 1.0),
-        rtol=1e-5,
+        values, addons_reference(function)(labels, large, 1.0), rtol=1e-5
     )
 
 
 @settings(max_examples=15, deadline=None)
 @given(
-    labels=st.lists(st.integers(0, 2), min_size=2, max_size=7),
+    labels=st.lists(st.integers(0, 2), min_size=7, max_size=7),
     rows=st.lists(
         st.sampled_from([(0.0, 0.0), (1.0, 0.0), (0.0, 1e-4), (-3.0, 2.0), (1e3, 1e3)]),
         min_size=7,
@@ -267,16 +255,16 @@ def test_large_embeddings_give_finite_values_and_gradients(function):
 def test_triplet_values_and_gradients_are_finite_on_repeated_and_extreme_rows(
     labels, rows, soft
 ):
-    labels = np.array(labels)
-    x = np.array(rows[: len(labels)], "float32")
+    # One shape for every example: on JAX each new shape compiles again.
+    labels, x = np.array(labels), np.array(rows, "float32")
     for function, kwargs in (
         (triplet_semihard_loss, {}),
         (triplet_hard_loss, {"soft": soft}),
     ):
         values = numpy(function(labels, x, **kwargs))
         grads = gradient(lambda p, f=function, k=kwargs: f(labels, p, **k), x)
-        assert_finite(values, grads)
-        assert values.shape == (len(labels),)
+        assert all_finite(values, grads)
+        assert values.shape == (7,)
 
 
 def test_sample_weights_weight_anchors_and_leave_the_mining_alone():
@@ -297,21 +285,36 @@ def test_hard_loss_is_zero_when_classes_are_separated_by_the_margin():
     np.testing.assert_array_equal(numpy(triplet_semihard_loss(labels, x)), 0.0)
 
 
+@pytest.mark.parametrize("bad_label", [np.nan, np.inf])
+@TRIPLET_LOSSES
+def test_a_nan_or_infinite_label_makes_the_whole_batch_nan(function, bad_label):
+    # Such a label equals no label, itself included: without the rule it would
+    # quietly form a class of its own and give finite values.
+    labels, x = labelled_batch(9)
+    labels = labels.astype("float32")
+    labels[4] = bad_label
+    values = numpy(function(labels, x))
+    assert values.shape == (12,) and np.all(np.isnan(values))
+
+
 @pytest.mark.parametrize(
     ("y_true_shape", "y_pred_shape"),
     [((8,), (8,)), ((8,), (8, 3, 2)), ((8, 2), (8, 3)), ((7,), (8, 3)), ((), (8, 3))],
 )
-@pytest.mark.parametrize(
-    "function", [triplet_semihard_loss, triplet_hard_loss], ids=lambda f: f.__name__
-)
+@TRIPLET_LOSSES
 def test_triplet_wrong_shapes_raise_naming_both_shapes(
     function, y_true_shape, y_pred_shape
 ):
-    pattern = rf"y_true.shape={y_true_shape}.*y_pred.shape={y_pred_shape}".replace(
-        "(", r"\("
-    ).replace(")", r"\)")
-    with pytest.raises(ValueError, match=pattern):
+    with pytest.raises(ValueError, match=shapes_pattern(y_true_shape, y_pred_shape)):
         function(np.zeros(y_true_shape), np.zeros(y_pred_shape, "float32"))
+
+
+def test_defaults_are_those_of_tensorflow_addons():
+    # Addons' ContrastiveLoss, TripletSemiHardLoss and TripletHardLoss: margin=1.0,
+    # soft=False (the functions have the classes' defaults: test_contract.py).
+    for loss_class in (ContrastiveLoss, TripletSemiHardLoss, TripletHardLoss):
+        assert loss_class().get_config()["margin"] == 1.0
+    assert TripletHardLoss().get_config()["soft"] is False
 
 
 # NT-Xent -----------------------------------------------------------------------
@@ -331,9 +334,9 @@ def torch_nt_xent(views, temperature):
 def test_nt_xent_matches_torch_cross_entropy_on_masked_similarities(temperature):
     views = paired_views(pairs=8)
     expected = torch_nt_xent(views, temperature)
-    ours = nt_xent_loss(np.zeros(16), views, temperature)
+    ours = nt_xent_loss(np.zeros(16), views, temperature=temperature)
     np.testing.assert_allclose(numpy(ours), expected, rtol=1e-5)
-    mean = float(NTXentLoss(temperature)(np.zeros((16, 1)), views))
+    mean = float(NTXentLoss(temperature=temperature)(np.zeros((16, 1)), views))
     assert mean == pytest.approx(expected.mean(), rel=1e-5)
 
 
@@ -343,7 +346,7 @@ def test_nt_xent_has_closed_form_for_identical_views_of_orthogonal_examples():
     views = np.concatenate([np.eye(pairs)] * 2).astype("float32")
     expected = np.log(np.exp(1 / t) + 2 * pairs - 2) - 1 / t
     np.testing.assert_allclose(
-        numpy(nt_xent_loss(np.zeros(6), views, t)), expected, rtol=1e-5
+        numpy(nt_xent_loss(np.zeros(6), views, temperature=t)), expected, rtol=1e-5
     )
 
 
@@ -356,11 +359,10 @@ def test_nt_xent_identical_embeddings_give_log_of_2n_minus_1_and_zero_gradients(
 
 
 def test_nt_xent_all_zero_embeddings_give_finite_values_and_gradients():
-    views = np.zeros((4, 3), "float32")
-    values = numpy(nt_xent_loss(np.zeros(4), views))
-    grads = gradient(lambda p: nt_xent_loss(np.zeros(4), p), views)
-    assert_finite(values, grads)
-    np.testing.assert_allclose(values, np.log(3.0), rtol=1e-6)
+    views = np.zeros((8, 3), "float32")
+    values = numpy(nt_xent_loss(np.zeros(8), views))
+    assert all_finite(values, gradient(lambda p: nt_xent_loss(np.zeros(8), p), views))
+    np.testing.assert_allclose(values, np.log(7.0), rtol=1e-6)
 
 
 @pytest.mark.parametrize("scale", [1e-3, 1e4, 1e12])
@@ -369,8 +371,8 @@ def test_nt_xent_does_not_depend_on_the_scale_of_the_embeddings(scale):
     expected = numpy(nt_xent_loss(np.zeros(12), views))
     scaled = (views * np.float32(scale)).astype("float32")
     values = numpy(nt_xent_loss(np.zeros(12), scaled))
-    grads = gradient(lambda p: nt_xent_loss(np.zeros(12), p, 0.05), scaled)
-    assert_finite(grads)
+    grads = gradient(lambda p: nt_xent_loss(np.zeros(12), p, temperature=0.05), scaled)
+    assert all_finite(grads)
     np.testing.assert_allclose(values, expected, rtol=1e-5)
 
 
@@ -380,17 +382,15 @@ def test_nt_xent_does_not_depend_on_the_scale_of_the_embeddings(scale):
         st.sampled_from(
             [(0.0, 0.0), (1.0, 0.0), (-1.0, 0.0), (1e-20, 0.0), (1e6, -1e6)]
         ),
-        min_size=2,
+        min_size=8,
         max_size=8,
-    ).filter(lambda rows: len(rows) % 2 == 0),
+    ),
     temperature=st.sampled_from([0.01, 0.5, 10.0]),
 )
 def test_nt_xent_values_and_gradients_are_finite_at_edges(rows, temperature):
-    views = np.array(rows, "float32")
-    dummy = np.zeros(len(rows))
-    values = numpy(nt_xent_loss(dummy, views, temperature))
-    grads = gradient(lambda p: nt_xent_loss(dummy, p, temperature), views)
-    assert_finite(values, grads)
+    views, dummy = np.array(rows, "float32"), np.zeros(8)
+    function = lambda p: nt_xent_loss(dummy, p, temperature=temperature)  # noqa: E731
+    assert all_finite(function(views), gradient(function, views))
 
 
 def test_nt_xent_ignores_the_values_of_y_true():
@@ -421,13 +421,12 @@ def test_nt_xent_swapping_the_two_halves_keeps_the_loss_but_mixing_pairs_does_no
     [((6,), (5, 3)), ((8,), (6, 3)), ((), (6, 3)), ((6,), (6,)), ((6,), (6, 3, 1))],
 )
 def test_nt_xent_bad_shapes_raise_naming_both_shapes(y_true_shape, y_pred_shape):
-    pattern = rf"y_true.shape={y_true_shape}.*y_pred.shape={y_pred_shape}".replace(
-        "(", r"\("
-    ).replace(")", r"\)")
+    pattern = shapes_pattern(y_true_shape, y_pred_shape)
+    y_true, y_pred = np.zeros(y_true_shape), np.ones(y_pred_shape, "float32")
     with pytest.raises(ValueError, match=pattern):
-        nt_xent_loss(np.zeros(y_true_shape), np.ones(y_pred_shape, "float32"))
+        nt_xent_loss(y_true, y_pred)
     with pytest.raises(ValueError, match=pattern):
-        NTXentLoss()(np.zeros(y_true_shape), np.ones(y_pred_shape, "float32"))
+        NTXentLoss()(y_true, y_pred)
 
 
 def test_nt_xent_odd_batch_raises():
@@ -443,7 +442,7 @@ def test_nt_xent_trains_in_fit_with_a_dummy_y_true():
         "float32"
     )
     model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=NTXentLoss(0.2))
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss=NTXentLoss(temperature=0.2))
     history = model.fit(
         x, np.zeros((16, 1)), batch_size=16, epochs=5, shuffle=False, verbose=0
     )
@@ -451,58 +450,28 @@ def test_nt_xent_trains_in_fit_with_a_dummy_y_true():
     assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
 
 
-# Arguments ---------------------------------------------------------------------
+@pytest.mark.skipif(
+    BACKEND != "tensorflow",
+    reason="only TensorFlow's fit traces the loss with an unknown batch size",
+)
+def test_nt_xent_in_tensorflow_fit_raises_on_an_odd_last_batch():
+    # 11 samples in batches of 4: the last batch holds 3 rows. fit traces the
+    # step with an unknown batch size, so the check runs in the graph; without
+    # XLA (jit_compile=False), whose compilation would drop the assertion.
+    import tensorflow as tf
+
+    x = np.random.default_rng(1).normal(size=(11, 4)).astype("float32")
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss=NTXentLoss(), jit_compile=False)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="even size 2N"):
+        model.fit(x, np.zeros((11,)), batch_size=4, shuffle=False, verbose=0)
 
 
 @pytest.mark.parametrize(
-    ("loss_class", "arguments", "message"),
-    [
-        (ContrastiveLoss, {"margin": -1.0}, "`margin` must be >= 0, got margin=-1.0"),
-        (ContrastiveLoss, {"margin": "1"}, "`margin` must be a number, got margin='1'"),
-        (
-            TripletSemiHardLoss,
-            {"margin": -0.1},
-            "`margin` must be >= 0, got margin=-0.1",
-        ),
-        (TripletSemiHardLoss, {"margin": None}, "`margin` must be a number"),
-        (TripletHardLoss, {"margin": float("inf")}, "`margin` must be finite"),
-        (TripletHardLoss, {"soft": 1}, "`soft` must be True or False, got soft=1"),
-        (TripletHardLoss, {"soft": "yes"}, "`soft` must be True or False"),
-        (
-            NTXentLoss,
-            {"temperature": 0},
-            "`temperature` must be > 0, got temperature=0",
-        ),
-        (NTXentLoss, {"temperature": -0.5}, "`temperature` must be > 0"),
-        (NTXentLoss, {"temperature": True}, "`temperature` must be a number"),
-        (NTXentLoss, {"temperature": float("nan")}, "`temperature` must be finite"),
-    ],
+    "function",
+    [triplet_semihard_loss, triplet_hard_loss, nt_xent_loss],
+    ids=lambda f: f.__name__,
 )
-def test_invalid_arguments_raise_naming_the_argument_and_value(
-    loss_class, arguments, message
-):
-    with pytest.raises(ValueError, match=message):
-        loss_class(**arguments)
-
-
-def test_functions_reject_invalid_arguments_too():
-    labels, x = labelled_batch()
-    with pytest.raises(ValueError, match="margin=-1"):
-        contrastive_loss(np.ones(3), np.ones(3), margin=-1)
-    with pytest.raises(ValueError, match="margin=-2.0"):
-        triplet_semihard_loss(labels, x, margin=-2.0)
-    with pytest.raises(ValueError, match="soft=0"):
-        triplet_hard_loss(labels, x, soft=0)
-    with pytest.raises(ValueError, match="temperature=0.0"):
-        nt_xent_loss(np.zeros(12), x, temperature=0.0)
-
-
-def test_constructor_defaults_are_the_documented_ones():
-    assert ContrastiveLoss().get_config()["margin"] == 1.0
-    assert TripletSemiHardLoss().get_config()["margin"] == 1.0
-    assert TripletHardLoss().get_config()["margin"] == 1.0
-    assert TripletHardLoss().get_config()["soft"] is False
-    assert NTXentLoss().get_config()["temperature"] == 0.5
-    names = [c().name for c in (ContrastiveLoss, TripletSemiHardLoss, TripletHardLoss)]
-    assert names == ["contrastive_loss", "triplet_semihard_loss", "triplet_hard_loss"]
-    assert NTXentLoss().name == "nt_xent_loss"
+def test_an_empty_batch_gives_an_empty_vector(function):
+    values = function(np.zeros((0,)), np.zeros((0, 3), "float32"))
+    assert tuple(values.shape) == (0,)

@@ -108,6 +108,11 @@ def _angle(cross: Any, dot: Any) -> Any:
     return 2.0 * _arctan_of_unit(cross / (hypot + dot))
 
 
+def _constant_if(condition: Any, *values: Any) -> tuple[Any, ...]:
+    """`values`, each with a zero gradient where `condition` holds."""
+    return tuple(ops.where(condition, ops.stop_gradient(v), v) for v in values)
+
+
 def _aspect_ratio_term(width, height, width_g, height_g, iou):
     """CIoU's `alpha * v`, with `alpha` a constant for the gradient."""
     # atan(w_g / h_g) - atan(w / h) as a single atan2 of the rotation between the
@@ -162,11 +167,13 @@ def box_iou_loss(y_true: Any, y_pred: Any, *, mode: str = "giou") -> Any:
     zero has no area: the IoU part of the loss is then flat, and under `"iou"`
     (often under the others too) its gradient is exactly 0, so such a box would
     never recover. The last line of the formula adds a term for inverted
-    predicted boxes only: it is 0 for a valid box, at most 1, and its gradient
-    (the extents taken as constants) only pulls `x_min` below `x_max` and
-    `y_min` below `y_max`. Every value and
-    gradient stays finite. A box without area has IoU 0 even with itself, so its
-    `"iou"` loss is 1.
+    predicted boxes only: it is 0 for a valid box and at most 1. Along an
+    inverted axis it alone sets the gradient of the two sides (the other terms
+    are constants for them there, and the extents are constants for it), so
+    every step of gradient descent pulls `x_min` towards `x_max` (and `y_min`
+    towards `y_max`) until the box is valid. Every value and gradient stays
+    finite. A box without area has IoU 0 even with itself, so its `"iou"` loss
+    is 1.
 
     At an exact match (`y_pred == y_true`), the minimum of every mode, the
     gradient is exactly 0 on every backend. The two arctangents of CIoU are
@@ -232,6 +239,14 @@ def box_iou_loss(y_true: Any, y_pred: Any, *, mode: str = "giou") -> Any:
     y_pred = ops.where(exact, ops.stop_gradient(y_pred), y_pred)
     x1, y1, x2, y2 = ops.unstack(y_pred, 4, axis=-1)
     x1g, y1g, x2g, y2g = ops.unstack(y_true, 4, axis=-1)
+    inverted = ops.relu(x1 - x2) + ops.relu(y1 - y2)
+    # The extents are a constant scale for the gradient of that term, and along an
+    # inverted axis the term alone moves the two sides: the geometric terms
+    # below, whose pull there can point either way, are constants for them.
+    extent = ops.stop_gradient(_span(x1, x2, x1g, x2g) + _span(y1, y2, y1g, y2g))
+    inversion = inverted / (extent + _EPSILON)
+    x1, x2 = _constant_if(x1 > x2, x1, x2)
+    y1, y2 = _constant_if(y1 > y2, y1, y2)
 
     width, height = ops.relu(x2 - x1), ops.relu(y2 - y1)
     width_g, height_g = ops.relu(x2g - x1g), ops.relu(y2g - y1g)
@@ -255,10 +270,7 @@ def box_iou_loss(y_true: Any, y_pred: Any, *, mode: str = "giou") -> Any:
         loss = loss + centre_distance / diagonal
     if mode == "ciou":
         loss = loss + _aspect_ratio_term(width, height, width_g, height_g, iou)
-    inverted = ops.relu(x1 - x2) + ops.relu(y1 - y2)
-    # A constant scale for the gradient: only the inverted sides are pulled.
-    extent = ops.stop_gradient(_span(x1, x2, x1g, x2g) + _span(y1, y2, y1g, y2g))
-    return ops.cast(loss + inverted / (extent + _EPSILON), result_dtype)
+    return ops.cast(loss + inversion, result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")

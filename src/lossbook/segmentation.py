@@ -90,7 +90,8 @@ def _ratio(numerator: Any, denominator: Any) -> Any:
     number or an infinity, never a quietly corrected one.
     """
     empty = ops.logical_and(numerator == 0, denominator == 0)
-    return numerator / ops.where(empty, ops.ones_like(denominator), denominator)
+    ratio = numerator / ops.where(empty, ops.ones_like(denominator), denominator)
+    return ops.where(empty, ops.zeros_like(ratio), ratio)
 
 
 @loss_function(smooth=check_non_negative, axis=_check_axis)

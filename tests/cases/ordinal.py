@@ -18,10 +18,17 @@ SPECS = [
             ({"num_classes": 0}, "`num_classes` must be >= 2, got num_classes=0"),
             ({"num_classes": 4.0}, "`num_classes` must be an int, got num_classes=4.0"),
             (
+                {"num_classes": True},
+                "`num_classes` must be an int, got num_classes=True",
+            ),
+            ({"num_classes": "4"}, "`num_classes` must be an int, got num_classes='4'"),
+            (
                 {"weightage": "cubic"},
                 "`weightage` must be one of .*, got weightage='cubic'",
             ),
             ({"epsilon": 0.0}, "`epsilon` must be > 0, got epsilon=0.0"),
+            ({"epsilon": float("inf")}, "`epsilon` must be finite, got epsilon=inf"),
+            ({"epsilon": "1e-6"}, "`epsilon` must be a number, got epsilon='1e-6'"),
         ),
     )
 ]

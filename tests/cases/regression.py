@@ -29,6 +29,7 @@ SPECS = [
             ({"beta": -1.0}, "`beta` must be >= 0, got beta=-1.0"),
             ({"beta": float("inf")}, "`beta` must be finite, got beta=inf"),
             ({"beta": None}, "`beta` must be a number, got beta=None of type NoneType"),
+            ({"beta": True}, "`beta` must be a number, got beta=True of type bool"),
         ),
     ),
     LossSpec(
@@ -51,6 +52,15 @@ SPECS = [
                 r"`quantiles\[1\]` must be in \(0, 1\), got quantiles\[1\]=1.0",
             ),
             ({"quantiles": "0.5"}, "`quantiles` must be a number, got quantiles='0.5'"),
+            ({"quantiles": True}, "`quantiles` must be a number, got quantiles=True"),
+            (
+                {"quantiles": float("nan")},
+                "`quantiles` must be finite, got quantiles=nan",
+            ),
+            (
+                {"quantiles": [0.5, None]},
+                r"`quantiles\[1\]` must be a number, got quantiles\[1\]=None",
+            ),
             (
                 {"quantiles": [[0.1, 0.9]]},
                 r"`quantiles` must be a non-empty list of numbers, got quantiles=\[\[",

@@ -21,6 +21,7 @@ SPECS = [
         invalid=(
             ({"smooth": -1.0}, "`smooth` must be >= 0, got smooth=-1.0"),
             ({"smooth": float("nan")}, "`smooth` must be finite, got smooth=nan"),
+            ({"smooth": "1"}, "`smooth` must be a number, got smooth='1'"),
             ({"axis": 0}, "`axis` must not include the batch axis 0 .*got axis=0"),
             (
                 {"axis": (0, 1)},
@@ -38,12 +39,15 @@ SPECS = [
         non_default={"alpha": 0.4, "beta": 0.6, "gamma": 1.5, "smooth": 0.5},
         invalid=(
             ({"alpha": -0.1}, "`alpha` must be >= 0, got alpha=-0.1"),
+            ({"alpha": True}, "`alpha` must be a number, got alpha=True"),
+            ({"beta": -1}, "`beta` must be >= 0, got beta=-1"),
             ({"beta": float("nan")}, "`beta` must be finite, got beta=nan"),
             (
                 {"alpha": 0.0, "beta": 0},
                 "`alpha` and `beta` must not both be 0 .*got alpha=0.0 and beta=0.0",
             ),
             ({"gamma": 0.0}, "`gamma` must be > 0, got gamma=0.0"),
+            ({"gamma": float("nan")}, "`gamma` must be finite, got gamma=nan"),
             ({"smooth": -1}, "`smooth` must be >= 0, got smooth=-1"),
         ),
     ),
