@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from support import require_or_skip
+from helpers import require_or_skip
 
 ROOT = Path(__file__).parent.parent
 SCREENSHOTS = ROOT / "site-screenshots"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import require_or_skip
+from helpers import require_or_skip
 
 ROOT = Path(__file__).parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
