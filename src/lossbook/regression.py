@@ -24,6 +24,29 @@ from lossbook._core import (
 )
 
 
+def _piecewise_linear(d: Any, middle: Any, half: Any) -> Any:
+    """`middle * d + half * |d|`, with the gradient `middle + half * sign(d)`.
+
+    That is slope `middle + half` above 0 and `middle - half` below, and at 0 the
+    middle of the two: 0 for |d| (as PyTorch's L1 losses give, where JAX's abs
+    gives 1), `q - 1/2` for the pinball loss. Written out, the gradient costs
+    one sign; autodiff of a select (or of `d * sign(d)`) cost up to twice
+    Keras's mean absolute error under JAX.
+    """
+
+    @ops.custom_gradient
+    def value(d: Any) -> Any:
+        def gradient(*args: Any, upstream: Any = None) -> Any:
+            upstream = args[0] if upstream is None else upstream
+            return upstream * (middle + half * ops.sign(d))
+
+        magnitude = half * ops.abs(d)
+        symmetric = isinstance(middle, float) and middle == 0.0
+        return (magnitude if symmetric else magnitude + middle * d), gradient
+
+    return value(d)
+
+
 @loss_function(scale=check_positive)
 def scaled_mean_squared_error(y_true: Any, y_pred: Any, *, scale: float = 1.0) -> Any:
     """Mean squared error multiplied by a constant `scale`.
@@ -168,9 +191,7 @@ def smooth_l1_loss(y_true: Any, y_pred: Any, *, beta: float = 1.0) -> Any:
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
     difference = y_true - y_pred
     if beta == 0.0:
-        # |d| written as d * sign(d): its gradient at d = 0 is 0 on every backend,
-        # as in PyTorch (JAX differentiates abs to 1 there).
-        losses = difference * ops.sign(difference)
+        losses = _piecewise_linear(difference, 0.0, 1.0)
     else:
         error = ops.abs(difference)
         # A select, not the min(|d|, beta) rewrite: under JAX's XLA the select
@@ -337,10 +358,8 @@ def pinball_loss(
     else:
         y_true, y_pred, result_dtype = _quantile_inputs(y_true, y_pred, len(quantiles))
         q = ops.convert_to_tensor(quantiles, dtype=y_pred.dtype)
-    error = y_true - y_pred
-    # max(q * d, (q - 1) * d) as a select on the sign of d: under JAX's XLA this
-    # ran as fast as keras.losses.mean_absolute_error, ops.maximum twice as slow.
-    losses = ops.where(error >= 0, q * error, (q - 1.0) * error)
+    # max(q d, (q - 1) d) = (q - 1/2) d + |d| / 2.
+    losses = _piecewise_linear(y_true - y_pred, q - 0.5, 0.5)
     return ops.cast(mean(losses, axis=-1), result_dtype)
 
 
