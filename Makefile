@@ -74,11 +74,13 @@ test-torch: $(STAMP)
 
 test-backends: test-jax test-torch
 
-# Times every loss against its Keras built-in on JAX, TensorFlow and PyTorch
-# (about 10 minutes on 2 CPU cores); writes benchmarks/results/<machine>.{json,md}
-# and the Performance page's data, docs/assets/benchmarks.json. Commit all three.
+# Times every loss against its Keras built-in on JAX, TensorFlow and PyTorch (eager
+# and torch.compile), about 20 minutes on 2 CPU cores; writes
+# benchmarks/results/<machine>.json, the only file to commit (the site build makes
+# the Performance page's data and the Markdown report from it).
+# `$(BIN)/python -m benchmarks --merge` measures only the losses that file lacks.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks
 
 # Re-pins requirements.lock from the current venv (after changing pyproject.toml).
 lock: $(STAMP)

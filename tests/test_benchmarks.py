@@ -1,5 +1,15 @@
-"""The benchmark's quick mode works, and the Performance page's data is current."""
+"""The benchmark: its report, its pairing table, the committed results, a quick run.
 
+- The report (benchmarks/report/) is pure: it is tested on small hand-made results.
+- The pairing table (benchmarks/pairings/) covers every public loss, names existing
+  contract cases, and keeps the rows that earlier results measured.
+- The committed results (benchmarks/results/*.json) hold no error and no loss that
+  lossbook no longer has, and support what the Performance page says of them. A
+  loss not measured on a machine is not an error: the page says so.
+- `python -m benchmarks --quick` runs on the backend the tests run under.
+"""
+
+import copy
 import json
 import math
 import os
@@ -9,39 +19,466 @@ from pathlib import Path
 
 import keras
 import pytest
+from cases import CASES
 
 import lossbook
+from benchmarks import MODES, SCHEMA, TARGET_RATIO, convert, report, store, worker
+from benchmarks.backends import count_costly_ops
+from benchmarks.pairings import Pairing, check, elementwise, load, public_losses
 
 ROOT = Path(__file__).parent.parent
-RUN = ROOT / "benchmarks" / "run.py"
-PAGE_DATA = ROOT / "docs" / "assets" / "benchmarks.json"
-RERUN = (
-    "run `make bench` (python benchmarks/run.py) to measure the current losses and "
-    f"rewrite {PAGE_DATA.relative_to(ROOT)}"
-)
+PUBLIC, FUNCTIONS = public_losses(lossbook)
+MILLION = 2**20
+LOGITS = "WeightedBinaryCrossentropy(pos_weight=1.0, from_logits=True)"
+PROBABILITIES = "WeightedBinaryCrossentropy(pos_weight=1.0)"
+MSE = "ScaledMeanSquaredError(scale=1.0)"
+# A "same" built-in computes the same number (KLDivergence clips probabilities at
+# 1e-7, hence the tolerance).
+SAME_VALUE_RTOL = 1e-2
 
 
-def current_losses():
-    """lossbook's public Loss classes, and its public functions."""
-    names = lossbook.__all__
-    classes = sorted(
-        n
-        for n in names
-        if isinstance(getattr(lossbook, n), type)
-        and issubclass(getattr(lossbook, n), keras.losses.Loss)
+# ------------------------------------------------- hand-made results, pure report
+
+
+def row(key, loss, *, sizes=(2**18, 2**20, 2**22, 2**24), unit="elements", **more):
+    found = {
+        "key": key,
+        "loss": loss,
+        "case": "case",
+        "family": "elementwise",
+        "size_unit": unit,
+        "layout": "(n, 1)",
+        "sizes": list(sizes),
+        "scale_sizes": list(report.scale_sizes(sizes)),
+        "growth": 1.0,
+        "builtin": "Builtin()",
+        "relation": "same",
+        "naive": None,
+        "notes": [],
+    }
+    return found | more
+
+
+def measured(key, size, seconds, ratio=None, peak=None, builtin_s=None):
+    found = {"row": key, "size": size, "elements": size, "lossbook_compile_s": 0.5}
+    found["lossbook"] = {"median_s": seconds, "q1_s": seconds, "q3_s": seconds}
+    if builtin_s is not None:
+        found["builtin"] = {"median_s": builtin_s, "q1_s": builtin_s, "q3_s": builtin_s}
+    if ratio is not None:
+        found["ratio"] = {"median": ratio, "q1": ratio * 0.9, "q3": ratio * 1.1}
+    if peak is not None:
+        found["memory"] = {"lossbook": {"peak_bytes": peak}}
+    return found
+
+
+def a_run(backend, mode, rows, measurements):
+    return {
+        "backend": backend,
+        "mode": mode,
+        "label": f"{backend} {mode}",
+        "compiler": "XLA",
+        "scheme": "every size of each row",
+        "memory": "not measured",
+        "device": "cpu",
+        "device_name": "CPU",
+        "versions": {"keras": "3"},
+        "copy": {
+            "elements": 16,
+            "new_buffer_gbps": 1.0,
+            "in_place_gbps": 2.0,
+            "in_place_kernel": "x += 1",
+        },
+        "date": "2026-01-01",
+        "rows": rows,
+        "measurements": measurements,
+        "duration_s": 1.0,
+    }
+
+
+def results(*runs, slug="test-machine"):
+    machine = {
+        "slug": slug,
+        "cpu_model": "CPU",
+        "usable_cores": 2,
+        "gpus": [],
+        "gpu_peak_gbps": None,
+        "date": "2026-01-01",
+        "python": "3.11",
+        "platform": "Linux",
+        "numpy_copy_gbps": 10.0,
+    }
+    return {
+        "schema": SCHEMA,
+        "quick": False,
+        "command": "python -m benchmarks",
+        "machine": machine,
+        "duration_s": 60.0,
+        "losses": ["ALoss", "BLoss"],
+        "functions": {},
+        "runs": list(runs),
+    }
+
+
+def test_growth_exponent_is_the_slope_of_log_time_against_log_size():
+    sizes = [2**20, 2**22, 2**24]
+    for power in (1.0, 2.0, 1.5):
+        points = [(n, 3e-9 * n**power) for n in sizes]
+        assert report.growth_exponent(points) == pytest.approx(power)
+
+
+def test_a_row_growing_faster_than_its_family_is_flagged():
+    linear = [
+        measured("A(k=1)", n, 1e-9 * n, builtin_s=1e-9 * n)
+        for n in (2**20, 2**22, 2**24)
+    ]
+    faster = [measured("A(k=2)", n, 1e-9 * n**1.4) for n in (2**20, 2**22, 2**24)]
+    batches = (256, 1024, 4096)
+    pairwise = {"unit": "batch rows", "sizes": batches, "growth": 2.0}
+    square = [measured("B(k=1)", b, 1e-9 * b**2, peak=b**2) for b in batches]
+    cubic = [measured("B(k=2)", b, 1e-9 * b**2.2, peak=b**3) for b in batches]
+    run = a_run(
+        "jax",
+        "jit",
+        [
+            row("A(k=1)", "ALoss"),
+            row("A(k=2)", "ALoss"),
+            row("B(k=1)", "BLoss", **pairwise),
+            row("B(k=2)", "BLoss", **pairwise),
+        ],
+        linear + faster + square + cubic,
     )
-    functions = sorted(n for n in names if n not in classes)
-    return classes, functions
+    found = {g["row"]: g for g in report.growth(run)}
+    assert found["A(k=1)"]["time"] == pytest.approx(1.0)
+    assert found["A(k=1)"]["builtin_time"] == pytest.approx(1.0)
+    assert found["A(k=1)"]["too_fast"] == []
+    assert found["A(k=2)"]["too_fast"] == ["time"]
+    assert found["B(k=1)"]["too_fast"] == []
+    assert found["B(k=1)"]["memory"] == pytest.approx(2.0)
+    assert found["B(k=2)"]["too_fast"] == ["memory"]
+    assert found["A(k=2)"]["sizes"] == [2**20, 2**22, 2**24]
+    table = report.growth_table(run)
+    assert "time grows too fast" in table and "memory grows too fast" in table
+
+
+def test_scale_sizes_are_three_sizes_spanning_16x():
+    assert report.scale_sizes([2**10, 2**14, 2**18, 2**20, 2**22, 2**24]) == (
+        2**20,
+        2**22,
+        2**24,
+    )
+    assert report.scale_sizes([64, 256, 1024, 2048, 4096]) == (256, 1024, 4096)
+    assert report.scale_sizes([16, 32, 64, 128, 256]) == (16, 64, 256)
+    # Without a 16x triple (results of schema 1): smallest, middle, largest.
+    assert report.scale_sizes([32, 64, 128, 256]) == (32, 128, 256)
+
+
+def test_the_target_applies_from_1m_elements_on_and_to_elements_only():
+    batch = {"unit": "batch rows", "sizes": (64, 256, 1024)}
+    run = a_run(
+        "jax",
+        "jit",
+        [row("A()", "ALoss"), row("B()", "BLoss", **batch)],
+        [
+            measured("A()", 2**18, 1.0, ratio=2.0),
+            measured("A()", 2**20, 1.0, ratio=TARGET_RATIO),
+            measured("A()", 2**22, 1.0, ratio=1.06),
+            measured("B()", 2**22, 1.0, ratio=3.0),
+        ],
+    )
+    assert [(m["row"], m["size"]) for m in report.missing_target(run)] == [
+        ("A()", 2**22)
+    ]
+    table = report.ratio_table(run)
+    assert "**1.06 [0.95–1.17]**" in table
+    assert "| 2.00 [1.80–2.20] |" in table  # below 1M: not in bold
+    assert "A()" in report.slow_table(run) and "B()" not in report.slow_table(run)
+
+
+def test_a_loss_not_measured_on_a_machine_is_reported_so():
+    jax = a_run(
+        "jax",
+        "jit",
+        [row("A()", "ALoss"), row("B()", "BLoss")],
+        [measured("A()", 2**20, 1.0), {"row": "B()", "size": 2**20, "error": "boom"}],
+    )
+    found = results(jax)
+    gaps = report.not_measured(found, ["ALoss", "BLoss"])
+    assert "BLoss: not measured on test-machine (jax, jit)" in gaps
+    assert "ALoss: not measured on test-machine (jax, jit)" not in gaps
+    for backend, modes in MODES.items():
+        for mode in modes:
+            if backend != "jax":
+                assert (
+                    f"ALoss: not measured on test-machine ({backend}, {mode})" in gaps
+                )
+    text = report.markdown(found, ["ALoss", "BLoss"])
+    assert "not measured on test-machine (jax, jit): BLoss" in text
+    assert "B() @ 1048576: boom" in text
+    assert report.page_data([found], ["ALoss", "BLoss"])["not_measured"] == gaps
+
+
+def test_losses_that_lossbook_no_longer_has_are_found():
+    found = results(a_run("jax", "jit", [row("Gone()", "GoneLoss")], []))
+    assert report.unknown_losses(found, ["ALoss"]) == ["GoneLoss"]
+
+
+def test_modes_of_one_backend_are_compared_on_what_both_measured():
+    a = [row("A()", "ALoss")]
+    at_1m = measured("A()", 2**20, 2.0, ratio=1.5)
+    eager = a_run("torch", "eager", a, [at_1m, measured("A()", 2**22, 8.0, ratio=1.5)])
+    at_4m = measured("A()", 2**22, 4.0, ratio=0.5)
+    at_4m["compiled"] = {"lossbook": {"graph_breaks": 2}}
+    compiled = a_run("torch", "compile", a, [at_4m])
+    table = report.modes_table(results(eager, compiled), "torch")
+    assert "| A() | 4M | 0.50 s | 8000.00 ms |" in table
+    assert "| 0.50 s, 2 graph breaks | 4000.00 ms | 0.50 [0.45–0.55] |" in table
+    assert "1M" not in table
+
+
+def test_merge_adds_the_missing_losses_and_keeps_the_others():
+    a = [row("A()", "ALoss")]
+    existing = results(
+        a_run("jax", "jit", a, [measured("A()", 2**20, 1.0)]),
+        {"backend": "torch", "error": "exited with 1"},
+    )
+    fresh = results(
+        a_run("jax", "jit", [row("B()", "BLoss")], [measured("B()", 2**20, 2.0)]),
+        a_run("torch", "eager", a, [measured("A()", 2**20, 3.0)]),
+    )
+    merged = store.merge(existing, fresh)
+    assert [report.title(r) for r in merged["runs"]] == ["jax (jit)", "torch (eager)"]
+    jax = merged["runs"][0]
+    assert [r["key"] for r in jax["rows"]] == ["A()", "B()"]
+    assert [m["row"] for m in jax["measurements"]] == ["A()", "B()"]
+    assert jax["merges"][0]["losses"] == ["BLoss"]
+    assert report.measured_losses(merged, "jax", "jit") == {"ALoss", "BLoss"}
+    # A loss measured again replaces its old measurements.
+    again = results(a_run("jax", "jit", a, [measured("A()", 2**20, 5.0)]))
+    remerged = store.merge(merged, again)["runs"][0]
+    assert [m["lossbook"]["median_s"] for m in remerged["measurements"]] == [2.0, 5.0]
+    assert existing["runs"][0]["rows"] == a  # the input is left as it was
+
+
+def test_a_results_file_of_an_older_schema_is_refused_until_converted(tmp_path):
+    old = {"schema": 1, "machine": {"slug": "m", "date": "d"}, "backends": {}}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(old))
+    with pytest.raises(ValueError, match="python -m benchmarks.convert"):
+        store.read(path)
+    convert.main([str(path)])
+    assert store.read(path)["schema"] == SCHEMA
+
+
+def test_conversion_keeps_every_number_and_derives_the_keys():
+    old_key = "ScaledMeanSquaredError(scale=1)"
+    old_row = {
+        "key": old_key,
+        "loss": "ScaledMeanSquaredError",
+        "family": "elementwise",
+        "size_unit": "elements",
+        "layout": "(n / 16, 16)",
+        "sizes": [2**20, 2**22, 2**24],
+        "builtin": "MeanSquaredError()",
+        "relation": "same",
+        "naive": None,
+        "notes": [],
+    }
+    old_run = a_run("torch", "eager (torch.compile not used)", [old_row], [])
+    old_run["measurements"] = [measured(old_key, 2**20, 0.25, ratio=0.9)]
+    old_run["torch_compile_probe"] = {"row": old_key, "size": 2**20, "x_s": 1.0}
+    old = {"schema": 1, "machine": {"slug": "m", "date": "d"}}
+    new = convert.convert(old | {"backends": {"torch": old_run}})
+    (run,) = new["runs"]
+    assert (run["mode"], run["label"]) == ("eager", "eager (torch.compile not used)")
+    assert run["rows"][0]["key"] == MSE and run["rows"][0]["case"] == "scaled_mse"
+    assert run["measurements"][0] == {**old_run["measurements"][0], "row": MSE}
+    assert run["torch_compile_probe"]["row"] == MSE
+    assert convert.convert(new) == new
+    with pytest.raises(ValueError, match="cannot convert schema 7"):
+        convert.convert({"schema": 7})
+
+
+def test_costly_ops_are_counted_on_arrays_of_y_preds_size():
+    hlo = """
+      %a = f32[4,2]{1,0} exponential(f32[4,2]{1,0} %x)
+      %b = f32[4,2]{1,0} exponential(f32[4,2]{1,0} %a)
+      %c = f32[8]{0} log(f32[8]{0} %y)
+      %d = f32[4,2]{1,0} add(f32[4,2]{1,0} %a, f32[4,2]{1,0} %b)
+      %e = f32[] log(f32[] %z)
+    """
+    assert count_costly_ops(hlo, 8) == {"exponential": 2, "log": 1}
+
+
+def test_the_report_and_the_driver_import_no_keras():
+    code = (
+        "import sys, benchmarks.report, benchmarks.store, benchmarks.__main__; "
+        "assert not {'keras', 'tensorflow', 'jax', 'torch'} & set(sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+
+
+def test_the_harness_stays_small_and_uses_no_private_or_path_hacks():
+    for path in sorted((ROOT / "benchmarks").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 260, f"{path}: split it"
+        assert "keras.src" not in text and "sys.path" not in text, path
+
+
+# ------------------------------------------------------------- the pairing table
+
+
+def test_every_public_loss_has_a_pairing_with_an_existing_case():
+    table = load(CASES)
+    assert {p.loss.__name__ for p in table} == set(PUBLIC)
+    assert LOGITS in {p.key for p in table}
+
+
+def test_a_pairing_names_a_case_that_exists_or_fails():
+    table = load(CASES)
+    wrong = Pairing(
+        lossbook.JaccardLoss, {}, "no_such_case", None, None, elementwise(1)
+    )
+    names = {case.name for case in CASES}
+    with pytest.raises(LookupError, match="no contract case named 'no_such_case'"):
+        check([*table, wrong], names, PUBLIC)
+    without = [p for p in table if p.loss is not lossbook.JaccardLoss]
+    with pytest.raises(LookupError, match="JaccardLoss"):
+        check(without, names, PUBLIC)
+
+
+def test_keys_are_derived_from_the_loss_and_its_arguments():
+    keys = {p.key for p in load(CASES)}
+    assert "CombinedLoss(losses=[WeightedBinaryCrossentropy(pos_weight=1.0), " in (
+        " ".join(keys)
+    )
+    assert "FocalTverskyLoss(alpha=0.7, beta=0.3, gamma=1.0, smooth=0.0)" in keys
+
+
+def test_every_row_of_the_committed_results_is_kept():
+    # Same built-in, relation and naive version, and at least the same sizes.
+    table = {p.key: p for p in load(CASES)}
+    assert {new for new, _ in convert.KEYS.values()} <= set(table)
+    for found in store.load():
+        for run in found["runs"]:
+            for old in run.get("rows", []):
+                now = table[old["key"]].describe()
+                assert now["case"] == old["case"], old["key"]
+                assert now["relation"] == old["relation"], old["key"]
+                assert bool(now["builtin"]) == bool(old["builtin"]), old["key"]
+                assert bool(now["naive"]) == bool(old["naive"]), old["key"]
+                assert set(old["sizes"]) <= set(now["sizes"]), old["key"]
+
+
+def test_every_row_has_three_sizes_spanning_16x():
+    for pairing in load(CASES):
+        low, middle, high = pairing.layout.scale_sizes()
+        assert high == 4 * middle == 16 * low, pairing.key
+        assert {low, middle, high} <= set(pairing.layout.sizes), pairing.key
+
+
+# ----------------------------------------------- the committed results and claims
+
+COMMITTED = store.load()
+
+
+def cpu_runs(backend):
+    return [
+        (found["machine"]["slug"], run)
+        for found in COMMITTED
+        for run in found["runs"]
+        if run["backend"] == backend
+        and run.get("device") == "cpu"
+        and "error" not in run
+    ]
+
+
+def test_results_are_committed_and_name_only_current_losses():
+    assert COMMITTED, "no results in benchmarks/results/: run `make bench`"
+    for found in COMMITTED:
+        assert not found["quick"], found["machine"]["slug"]
+        assert report.unknown_losses(found, PUBLIC) == [], (
+            f"{found['machine']['slug']} names losses lossbook no longer has: measure "
+            "again (`make bench`) or delete that machine's file"
+        )
+
+
+def test_committed_results_hold_no_measurement_error():
+    for found in COMMITTED:
+        for run in found["runs"]:
+            assert report.errors(run) == [], found["machine"]["slug"]
+
+
+def test_committed_same_pairs_agree_in_value():
+    checked = 0
+    for found in COMMITTED:
+        for run in found["runs"]:
+            relations = {k: r["relation"] or "" for k, r in report.rows(run).items()}
+            for m in report.timed(run):
+                if relations[m["row"]].startswith("same"):
+                    assert m["value_rel_diff"] < SAME_VALUE_RTOL, (
+                        m["row"],
+                        m["values"],
+                    )
+                    checked += 1
+    assert checked
+
+
+def exponentials(run, key, name):
+    return report.costly_ops(run, key)[name].get("exponential", 0)
+
+
+def test_jax_builtin_bce_from_logits_has_more_exponentials_and_is_slower():
+    # The Performance page: on JAX, Keras evaluates two log-sigmoids per element;
+    # lossbook one softplus, and is faster at every size from 1M elements on.
+    runs = cpu_runs("jax")
+    assert runs
+    for slug, run in runs:
+        assert exponentials(run, LOGITS, "builtin") > exponentials(
+            run, LOGITS, "lossbook"
+        )
+        ratios = [
+            m["ratio"]
+            for m in report.timed(run)
+            if m["row"] == LOGITS and m["size"] >= MILLION
+        ]
+        assert ratios and all(r["median"] < 1 for r in ratios), (slug, ratios)
+
+
+def test_tensorflow_lossbook_bce_from_logits_has_exactly_one_more_exponential():
+    runs = cpu_runs("tensorflow")
+    assert runs
+    for slug, run in runs:
+        mine, theirs = (exponentials(run, LOGITS, n) for n in ("lossbook", "builtin"))
+        assert mine == theirs + 1, (slug, mine, theirs)
+
+
+def test_on_cpu_mse_moves_more_bytes_per_second_than_bce_on_probabilities():
+    checked = 0
+    for backend in MODES:
+        for slug, run in cpu_runs(backend):
+            by_size = {}
+            for m in report.timed(run):
+                if m["row"] in (MSE, PROBABILITIES) and m["size"] >= MILLION:
+                    by_size.setdefault(m["size"], {})[m["row"]] = m["lossbook_gbps"]
+            for size, found in by_size.items():
+                if len(found) == 2:
+                    assert found[MSE] > found[PROBABILITIES], (slug, backend, size)
+                    checked += 1
+    assert checked
+
+
+# ------------------------------------------------------------------ a quick run
 
 
 @pytest.fixture(scope="module")
 def quick_report(tmp_path_factory):
-    """`python benchmarks/run.py --quick` on the backend the tests run under."""
+    """`python -m benchmarks --quick` on the backend the tests run under."""
     out = tmp_path_factory.mktemp("bench")
     backend = keras.backend.backend()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
     done = subprocess.run(
-        [sys.executable, str(RUN), "--quick", "--backends", backend]
+        [sys.executable, "-m", "benchmarks", "--quick", "--backends", backend]
         + ["--output-dir", str(out)],
         cwd=ROOT,
         env=env,
@@ -51,90 +488,83 @@ def quick_report(tmp_path_factory):
     )
     assert done.returncode == 0, done.stderr[-6000:]
     (json_path,) = out.glob("*.json")
-    report = json.loads(json_path.read_text(encoding="utf-8"))
-    table = json_path.with_suffix(".md").read_text(encoding="utf-8")
-    return backend, report, table
+    found = store.read(json_path)
+    return backend, found, json_path.with_suffix(".md").read_text(encoding="utf-8")
 
 
-def test_quick_report_covers_every_public_loss(quick_report):
-    backend, report, _ = quick_report
-    classes, functions = current_losses()
-    assert report["quick"] is True
-    assert report["losses"] == classes
-    assert sorted(report["functions"]) == functions
-    assert set(report["functions"].values()) <= set(classes)
-    run = report["backends"][backend]
-    assert "error" not in run, run
-    assert run["losses"] == classes
-    assert {row["loss"] for row in run["rows"]} == set(classes)
-    errors = [m for m in run["measurements"] if "error" in m]
-    assert not errors, errors
+def complete_runs(found, backend):
+    """The runs of `backend` that measure every row (not a sample of them)."""
+    runs = [r for r in found["runs"] if r["backend"] == backend]
+    assert runs and all("error" not in r for r in runs), runs
+    return [r for r in runs if not r["sampled"]]
 
 
-def test_quick_report_is_well_formed(quick_report):
-    backend, report, _ = quick_report
-    machine = report["machine"]
-    for key in ("cpu_model", "usable_cores", "date", "python", "numpy_copy_gbps"):
-        assert machine[key], key
-    run = report["backends"][backend]
-    assert run["versions"]["keras"] == keras.__version__
-    rows = {row["key"]: row for row in run["rows"]}
-    measured = {m["row"] for m in run["measurements"]}
-    assert measured == set(rows)
-    for m in run["measurements"]:
-        row = rows[m["row"]]
-        assert m["repeats"] == 1
-        assert (
-            math.isfinite(m["lossbook"]["median_s"]) and m["lossbook"]["median_s"] > 0
-        )
-        assert m["gradient_finite"], m["row"]
-        if row["builtin"]:
-            assert m["ratio"]["median"] > 0, m["row"]
-        if row["naive"]:
-            assert m["naive_ratio"]["median"] > 0, m["row"]
-        if row["family"] == "elementwise":
-            assert m["lossbook_gbps"] > 0, m["row"]
-            if backend in ("jax", "tensorflow"):
-                assert set(m["costly_ops"]) >= {"lossbook"}, m["row"]
+def test_quick_run_covers_every_public_loss_without_error(quick_report):
+    backend, found, _ = quick_report
+    assert found["quick"] is True
+    assert found["losses"] == PUBLIC and found["functions"] == FUNCTIONS
+    for run in found["runs"]:
+        assert report.errors(run) == []
+    for run in complete_runs(found, backend):
+        assert report.measured_losses(found, backend, run["mode"]) == set(PUBLIC)
 
 
-def test_pairs_said_to_be_the_same_give_the_same_value(quick_report):
-    # Guards the pairing table: a "same" built-in must compute the same number
-    # (KLDivergence clips probabilities at 1e-7, hence the tolerance).
-    backend, report, _ = quick_report
-    run = report["backends"][backend]
-    relations = {row["key"]: row["relation"] for row in run["rows"]}
-    same = [
-        m for m in run["measurements"] if (relations[m["row"]] or "").startswith("same")
-    ]
-    assert same
-    for m in same:
-        assert m["value_rel_diff"] < 1e-2, (m["row"], m["values"])
+def test_quick_run_is_well_formed(quick_report):
+    backend, found, _ = quick_report
+    assert found["machine"]["numpy_copy_gbps"] > 0
+    for run in found["runs"]:
+        assert run["versions"]["keras"] == keras.__version__
+        rows = report.rows(run)
+        for m in report.timed(run):
+            row = rows[m["row"]]
+            assert m["repeats"] == 1 and m["gradient_finite"], m["row"]
+            assert (
+                math.isfinite(m["lossbook"]["median_s"])
+                and m["lossbook"]["median_s"] > 0
+            )
+            assert (m["ratio"]["median"] > 0) if row["builtin"] else "ratio" not in m
+            assert (m["naive_ratio"]["median"] > 0) if row["naive"] else True
+            if row["family"] == "elementwise":
+                assert m["lossbook_gbps"] > 0, m["row"]
 
 
-def test_quick_markdown_table_names_every_row(quick_report):
-    backend, report, table = quick_report
-    assert f"## {backend}:" in table
-    for row in report["backends"][backend]["rows"]:
-        assert row["key"] in table
+def test_quick_same_pairs_give_the_same_value(quick_report):
+    backend, found, _ = quick_report
+    checked = 0
+    for run in found["runs"]:
+        relations = {k: r["relation"] or "" for k, r in report.rows(run).items()}
+        for m in report.timed(run):
+            if relations[m["row"]].startswith("same"):
+                assert m["value_rel_diff"] < SAME_VALUE_RTOL, (m["row"], m["values"])
+                checked += 1
+    assert checked
 
 
-def test_performance_page_data_lists_exactly_the_current_losses():
-    assert PAGE_DATA.exists(), f"{PAGE_DATA} is missing: {RERUN}"
-    data = json.loads(PAGE_DATA.read_text(encoding="utf-8"))
-    assert data["runs"], f"{PAGE_DATA} holds no run: {RERUN}"
-    classes, functions = current_losses()
-    for run in data["runs"]:
-        machine = run["machine"]["slug"]
-        assert not run["quick"], f"{machine}: a quick run is not page data: {RERUN}"
-        added = sorted(set(classes) - set(run["losses"]))
-        removed = sorted(set(run["losses"]) - set(classes))
-        assert not added and not removed, (
-            f"{PAGE_DATA.name} ({machine}) is out of date: losses added since it was "
-            f"measured: {added}, removed: {removed}; {RERUN} on {machine} (if that "
-            f"machine is gone, delete benchmarks/results/{machine}.json and run "
-            "`python benchmarks/run.py --gather`)."
-        )
-        assert sorted(run["functions"]) == functions, f"{machine}: {RERUN}"
-        for backend, result in run["backends"].items():
-            assert result.get("losses") == classes, f"{machine}/{backend}: {RERUN}"
+def test_quick_markdown_report_names_every_row(quick_report):
+    backend, found, text = quick_report
+    for run in found["runs"]:
+        assert f"## {report.title(run)}" in text
+        for key in report.rows(run):
+            assert key in text
+
+
+def test_merge_measures_only_the_losses_a_results_file_lacks(quick_report, tmp_path):
+    # The worker, in this process (its backend is this one): JaccardLoss is removed
+    # from the quick results, and only JaccardLoss is measured again.
+    backend, found, _ = quick_report
+    have = copy.deepcopy(found)
+    for run in have["runs"]:
+        gone = {k for k, r in report.rows(run).items() if r["loss"] == "JaccardLoss"}
+        run["rows"] = [r for r in run["rows"] if r["key"] not in gone]
+        run["measurements"] = [m for m in run["measurements"] if m["row"] not in gone]
+    have_path, out = tmp_path / "have.json", tmp_path / "fresh.json"
+    have_path.write_text(json.dumps(have))
+    arguments = ["--backend", backend, "--out", str(out), "--quick"]
+    assert worker.main(arguments + ["--have", str(have_path)]) == 0
+    fresh = json.loads(out.read_text())
+    for run in fresh["runs"]:
+        if not run["sampled"]:
+            assert {r["loss"] for r in run["rows"]} == {"JaccardLoss"}
+    merged = store.merge(have, {**found, **fresh})
+    for run in complete_runs(merged, backend):
+        assert report.measured_losses(merged, backend, run["mode"]) == set(PUBLIC)
