@@ -138,6 +138,46 @@ def test_semihard_default_reduction_equals_addons_scalar(seed, margin):
     assert ours == pytest.approx(ref.tfa_triplet_semihard(labels, x, margin), rel=1e-5)
 
 
+def test_semihard_mining_finds_the_next_negative_among_ties_in_a_large_batch():
+    # 256 rows on an integer grid: many distances tie exactly (256 rows keep the
+    # centred coordinates, and so the distances, exact in float32), and a binary
+    # search over up to 256 sorted negatives runs 9 halvings deep.
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 7, 256)
+    x = rng.integers(-2, 3, (256, 3)).astype("float32")
+    pair_losses, num_positives = ref.tfa_semihard_pair_losses(labels, x, 0.5)
+    np.testing.assert_allclose(
+        numpy(triplet_semihard_loss(labels, x, margin=0.5)),
+        pair_losses.sum(axis=1) * 256 / num_positives,
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+@pytest.mark.skipif(
+    BACKEND != "tensorflow",
+    reason="only TensorFlow traces the loss with an unknown batch size",
+)
+def test_semihard_traced_with_an_unknown_batch_size_equals_eager():
+    # The batched binary search of TensorFlow then runs as many halvings as the
+    # largest batch needs, not as many as the traced batch has rows.
+    import tensorflow as tf
+
+    labels, x = labelled_batch(7, batch=40, classes=5)
+    traced = tf.function(
+        lambda y, p: triplet_semihard_loss(y, p),
+        input_signature=[
+            tf.TensorSpec([None], tf.float32),
+            tf.TensorSpec([None, 4], tf.float32),
+        ],
+    )
+    np.testing.assert_allclose(
+        numpy(traced(labels.astype("float32"), x)),
+        numpy(triplet_semihard_loss(labels, x)),
+        rtol=1e-6,
+    )
+
+
 def test_semihard_per_anchor_values_are_anchor_sums_times_batch_over_positives():
     labels, x = labelled_batch(5)
     pair_losses, num_positives = ref.tfa_semihard_pair_losses(labels, x, 1.0)

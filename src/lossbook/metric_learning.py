@@ -215,6 +215,35 @@ def _label_masks(labels: Any) -> tuple[Any, Any]:
     return positive, ops.logical_not(same)
 
 
+def _count_at_most(ascending: Any, queries: Any) -> Any:
+    """For each query of row i, how many entries of row i of `ascending` are <= it.
+
+    `searchsorted(side="right")` row by row. Keras's searchsorted takes one row:
+    JAX's and PyTorch's vmap map it over the rows, but TensorFlow's
+    vectorized_map compared every query with every entry (B**3 memory), so
+    there the binary search runs over all rows at once.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return ops.vectorized_map(
+            lambda row: ops.searchsorted(row[0], row[1], side="right"),
+            (ascending, queries),
+        )
+    length = ascending.shape[1]
+    # 31 halvings cover any row that int32 indices can address.
+    steps = length.bit_length() if length is not None else 31
+    size = ops.shape(ascending)[1]
+    low = ops.zeros_like(queries, dtype="int32")
+    high = low + size
+    for _ in range(steps):
+        active = low < high
+        middle = (low + high) // 2
+        entry = ops.take_along_axis(ascending, ops.minimum(middle, size - 1), axis=1)
+        right = ops.logical_and(active, entry <= queries)
+        low = ops.where(right, middle + 1, low)
+        high = ops.where(ops.logical_and(active, ops.logical_not(right)), middle, high)
+    return low
+
+
 @loss_function(margin=check_non_negative)
 def triplet_semihard_loss(y_true: Any, y_pred: Any, *, margin: float = 1.0) -> Any:
     """Triplet loss with semi-hard negatives mined inside the batch, per anchor.
@@ -298,13 +327,8 @@ def triplet_semihard_loss(y_true: Any, y_pred: Any, *, margin: float = 1.0) -> A
     # per anchor, in B**2 memory, where comparing every triple took B**3.
     # amax/amin, not max/min: Keras's torch max() cannot be traced by torch.compile.
     above_all = ops.stop_gradient(ops.amax(distances)) + 1.0
-    negative_distances = ops.where(negative, distances, above_all)
-    order = ops.argsort(negative_distances, axis=1)
-    ascending = ops.take_along_axis(negative_distances, order, axis=1)
-    below_or_equal = ops.vectorized_map(
-        lambda row: ops.searchsorted(row[0], row[1], side="right"),
-        (ascending, distances),
-    )
+    ascending = ops.sort(ops.where(negative, distances, above_all), axis=1)
+    below_or_equal = _count_at_most(ascending, distances)
     # Clipped for the one case of B negatives: a NaN label, unequal to itself,
     # whose row is NaN anyway.
     index = ops.minimum(below_or_equal, ops.shape(distances)[0] - 1)
