@@ -75,11 +75,19 @@ def _overlap_and_errors(
     `FN = sum(y - y p)` and `FP = sum(p - y p)` are summed from their own
     non-negative terms rather than as `sum(y) - TP` and `sum(p) - TP`: a perfect
     prediction then gives exactly 0, and near-perfect ones lose no digits to
-    cancellation. Two sums over the pixels, which XLA fuses into one pass.
+    cancellation. Equal weights (Jaccard) share one sum; the weights multiply the
+    sums, not every pixel (a product per pixel is a pass over memory in eager
+    PyTorch).
     """
     overlap = y_true * y_pred
-    errors = alpha * (y_true - overlap) + beta * (y_pred - overlap)
-    return ops.sum(overlap, axis=axes), ops.sum(errors, axis=axes)
+    false_negatives, false_positives = y_true - overlap, y_pred - overlap
+    if alpha == beta:
+        errors = alpha * ops.sum(false_negatives + false_positives, axis=axes)
+    else:
+        errors = alpha * ops.sum(false_negatives, axis=axes) + beta * ops.sum(
+            false_positives, axis=axes
+        )
+    return ops.sum(overlap, axis=axes), errors
 
 
 def _ratio(numerator: Any, denominator: Any) -> Any:
