@@ -75,7 +75,7 @@ test-torch: $(STAMP)
 test-backends: test-jax test-torch
 
 # Times every loss against its Keras built-in on JAX, TensorFlow and PyTorch (eager
-# and torch.compile), about 20 minutes on 2 CPU cores; writes
+# and torch.compile), about 12 minutes on 2 CPU cores; writes
 # benchmarks/results/<machine>.json, the only file to commit (the site build makes
 # the Performance page's data and the Markdown report from it).
 # `$(BIN)/python -m benchmarks --merge` measures only the losses that file lacks.

@@ -22,7 +22,16 @@ import pytest
 from cases import CASES
 
 import lossbook
-from benchmarks import MODES, SCHEMA, TARGET_RATIO, convert, report, store, worker
+from benchmarks import (
+    GROWTH_SLACK,
+    MODES,
+    SCHEMA,
+    TARGET_RATIO,
+    convert,
+    report,
+    store,
+    worker,
+)
 from benchmarks.backends import count_costly_ops
 from benchmarks.pairings import Pairing, check, elementwise, load, public_losses
 
@@ -158,6 +167,29 @@ def test_a_row_growing_faster_than_its_family_is_flagged():
     assert found["A(k=2)"]["sizes"] == [2**20, 2**22, 2**24]
     table = report.growth_table(run)
     assert "time grows too fast" in table and "memory grows too fast" in table
+
+
+def test_memory_table_compares_batch_losses_with_their_builtin_size_by_size():
+    batches = (256, 1024)
+    pairwise = {"unit": "batch rows", "sizes": batches}
+    steps = []
+    for b in batches:
+        step = measured("B(k=1)", b, 1e-3, peak=5 * b * b)
+        step["memory"]["builtin"] = {"peak_bytes": b * b}
+        steps.append(step)
+    elementwise_step = measured("A(k=1)", 2**20, 1e-3, peak=2**24)
+    run = a_run(
+        "jax",
+        "jit",
+        [row("A(k=1)", "ALoss"), row("B(k=1)", "BLoss", **pairwise)],
+        [elementwise_step, *steps],
+    )
+    table = report.memory_table(run).splitlines()
+    assert table[2:] == [
+        "| B(k=1) | B=256 | 320.0 KiB | 64.0 KiB | 5.0 |",
+        "| B(k=1) | B=1024 | 5.0 MiB | 1.0 MiB | 5.0 |",
+    ]
+    assert report.memory_table(a_run("torch", "eager", [], [])) == "None."
 
 
 def test_scale_sizes_are_three_sizes_spanning_16x():
@@ -445,12 +477,43 @@ def test_jax_builtin_bce_from_logits_has_more_exponentials_and_is_slower():
         assert ratios and all(r["median"] < 1 for r in ratios), (slug, ratios)
 
 
-def test_tensorflow_lossbook_bce_from_logits_has_exactly_one_more_exponential():
+def test_tensorflow_lossbook_bce_from_logits_has_as_many_exponentials_as_keras():
     runs = cpu_runs("tensorflow")
     assert runs
     for slug, run in runs:
         mine, theirs = (exponentials(run, LOGITS, n) for n in ("lossbook", "builtin"))
-        assert mine == theirs + 1, (slug, mine, theirs)
+        assert mine == theirs, (slug, mine, theirs)
+
+
+def test_at_16m_same_losses_are_within_target_on_xla_except_poly_logits_on_tf():
+    # The Performance page: at 16M elements, where repeats agree best, only
+    # PolyLoss from logits on TensorFlow (against a fused kernel) misses 1.05x.
+    excepted = {("tensorflow", "PolyLoss(epsilon=0.0, from_logits=True)")}
+    checked = 0
+    for backend in ("jax", "tensorflow"):
+        for slug, run in cpu_runs(backend):
+            relations = {k: r["relation"] or "" for k, r in report.rows(run).items()}
+            at_16m = [
+                m
+                for m in report.timed(run)
+                if m["size"] == 2**24 and relations[m["row"]].startswith("same")
+            ]
+            for m in at_16m:
+                if (backend, m["row"]) not in excepted:
+                    assert m["ratio"]["median"] <= TARGET_RATIO, (slug, backend, m)
+            checked += len(at_16m)
+    assert checked
+
+
+def test_triplet_losses_peak_memory_grows_as_the_square_of_the_batch():
+    # The Performance page: mining in B x B memory, where Addons needs B x B x B.
+    runs = cpu_runs("jax")
+    assert runs
+    for slug, run in runs:
+        found = {g["row"]: g for g in report.growth(run)}
+        for key in ("TripletSemiHardLoss(margin=1.0)", "TripletHardLoss(margin=1.0)"):
+            assert found[key]["sizes"] == [256, 1024, 4096], (slug, key)
+            assert found[key]["memory"] <= 2 + GROWTH_SLACK, (slug, key)
 
 
 def test_on_cpu_mse_moves_more_bytes_per_second_than_bce_on_probabilities():

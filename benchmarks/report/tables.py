@@ -110,6 +110,31 @@ def time_table(run: dict[str, Any], machine: dict[str, Any]) -> str:
     return table(header + ["GB/s (% of reference)", "peak memory"], body)
 
 
+def memory_table(run: dict[str, Any]) -> str:
+    """Peak memory of the losses over a batch and of their built-ins, by size."""
+    units = {key: row["size_unit"] for key, row in data.rows(run).items()}
+    body = []
+    for m in data.timed(run):
+        peaks = {
+            name: m.get("memory", {}).get(name, {}).get("peak_bytes")
+            for name in ("lossbook", "builtin")
+        }
+        if units[m["row"]] != "batch rows" or peaks["lossbook"] is None:
+            continue
+        ratio = peaks["lossbook"] / peaks["builtin"] if peaks["builtin"] else None
+        body.append(
+            [
+                m["row"],
+                size_label(m["size"], "batch rows"),
+                fmt_bytes(peaks["lossbook"]),
+                fmt_bytes(peaks["builtin"]),
+                "–" if ratio is None else f"{ratio:.1f}",
+            ]
+        )
+    header = ["lossbook", "size", "peak memory", "built-in's", "ratio"]
+    return table(header, body)
+
+
 def growth_table(run: dict[str, Any]) -> str:
     """Growth exponents per row, the built-in's beside them, flags."""
     body = []
