@@ -299,3 +299,21 @@ def test_poly_with_one_class_raises_naming_both_shapes():
         poly_loss(y, logits, from_logits=True)
     with pytest.raises(ValueError, match=message):
         PolyLoss(from_logits=True)(y, logits)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_pos_and_neg_weight_equal_keras_bce_weighted_by_class(from_logits):
+    # What class_weight={0: 0.5, 1: 5.0} does in fit: a sample weight per class.
+    rng = np.random.default_rng(4)
+    y = (rng.random((16, 1)) < 0.4).astype("float32")
+    x = rng.normal(size=(16, 1)).astype("float32")
+    y_pred = x if from_logits else 1.0 / (1.0 + np.exp(-x))
+    by_class = np.where(y[:, 0] == 1.0, 5.0, 0.5)
+    for reduction in ("sum", "sum_over_batch_size", None):
+        ours = WeightedBinaryCrossentropy(
+            pos_weight=5.0, neg_weight=0.5, from_logits=from_logits, reduction=reduction
+        )(y, y_pred)
+        theirs = keras.losses.BinaryCrossentropy(
+            from_logits=from_logits, reduction=reduction
+        )(y, y_pred, sample_weight=by_class)
+        np.testing.assert_allclose(numpy(ours), numpy(theirs), rtol=1e-5)

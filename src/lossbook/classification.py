@@ -42,6 +42,7 @@ def _softplus_of_minus(x: Any) -> Any:
 
 @loss_function(
     pos_weight=check_positive,
+    neg_weight=check_positive,
     from_logits=check_bool,
     label_smoothing=check_closed_unit_interval,
     axis=check_int,
@@ -51,22 +52,27 @@ def weighted_binary_crossentropy(
     y_pred: Any,
     *,
     pos_weight: float = 1.0,
+    neg_weight: float = 1.0,
     from_logits: bool = False,
     label_smoothing: float = 0.0,
     axis: int = -1,
 ) -> Any:
-    """Binary cross-entropy whose positive term is multiplied by `pos_weight`.
+    """Binary cross-entropy whose positive and negative terms are weighted.
 
     Formula:
 
     ```
-    loss = mean(-(pos_weight * y * log(p) + (1 - y) * log(1 - p)), axis=axis)
+    loss = mean(-(pos_weight * y * log(p) + neg_weight * (1 - y) * log(1 - p)),
+                axis=axis)
     ```
 
     With `pos_weight > 1` a missed positive (a false negative) costs more than a
-    false alarm; with `pos_weight = 1` this is `keras.losses.binary_crossentropy`.
-    For logits `x` the loss is computed in the stable form
-    `(1 - y) * x + (1 + (pos_weight - 1) * y) * softplus(-x)`, which equals
+    false alarm; with both weights 1 this is `keras.losses.binary_crossentropy`.
+    For 0/1 targets, `pos_weight=w1, neg_weight=w0` gives each sample the weight
+    of its class, as `class_weight={0: w0, 1: w1}` does in `fit`. For logits `x`
+    the loss is computed in the stable form
+    `neg_weight * (1 - y) * x + (pos_weight * y + neg_weight * (1 - y)) *
+    softplus(-x)`, which with `neg_weight = 1` equals
     `tf.nn.weighted_cross_entropy_with_logits` and PyTorch's
     `BCEWithLogitsLoss(pos_weight=...)`. Probabilities are clipped to
     `[epsilon, 1 - epsilon]` as Keras clips them.
@@ -76,6 +82,7 @@ def weighted_binary_crossentropy(
         y_pred: Predicted probabilities, or logits if `from_logits=True`. Same shape
             as `y_true`, or one trailing axis of size 1 more or less.
         pos_weight: Weight of the positive term, a number > 0. Defaults to `1.0`.
+        neg_weight: Weight of the negative term, a number > 0. Defaults to `1.0`.
         from_logits: Whether `y_pred` holds logits. Defaults to `False`.
         label_smoothing: In `[0, 1]`; targets become
             `y * (1 - label_smoothing) + 0.5 * label_smoothing`. Defaults to `0.0`.
@@ -105,26 +112,33 @@ def weighted_binary_crossentropy(
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
-        positive_factor = 1.0 + (pos_weight - 1.0) * y_true
-        losses = (1.0 - y_true) * y_pred + positive_factor * _softplus_of_minus(y_pred)
+        negative = neg_weight * (1.0 - y_true)
+        losses = negative * y_pred + (pos_weight * y_true + negative) * (
+            _softplus_of_minus(y_pred)
+        )
     else:
         epsilon = keras.backend.epsilon()
         p = ops.clip(y_pred, epsilon, 1.0 - epsilon)
-        losses = -(pos_weight * y_true * ops.log(p) + (1.0 - y_true) * ops.log(1.0 - p))
+        negative = neg_weight * (1.0 - y_true)
+        losses = -(pos_weight * y_true * ops.log(p) + negative * ops.log(1.0 - p))
     return ops.cast(mean(losses, axis=axis), result_dtype)
 
 
 @keras.saving.register_keras_serializable(package="lossbook")
 class WeightedBinaryCrossentropy(FunctionLoss):
-    """Binary cross-entropy that weights the positive class by `pos_weight`.
+    """Binary cross-entropy that weights the positive class by `pos_weight` and
+    the negative class by `neg_weight`.
 
     The class form of `weighted_binary_crossentropy`: per-sample values are
     reduced with `reduction` and weighted by `sample_weight`, as for every Keras
-    loss. Use it to make false negatives cost `pos_weight` times a false positive.
+    loss. Use it to make false negatives cost `pos_weight / neg_weight` times a
+    false positive; `pos_weight=w1, neg_weight=w0` is `class_weight={0: w0, 1: w1}`
+    made part of the loss.
 
     Args:
-        pos_weight: Weight of the positive term, a number > 0. Defaults to `1.0`,
-            which is `keras.losses.BinaryCrossentropy`.
+        pos_weight: Weight of the positive term, a number > 0. Defaults to `1.0`;
+            with `neg_weight=1.0`, this is `keras.losses.BinaryCrossentropy`.
+        neg_weight: Weight of the negative term, a number > 0. Defaults to `1.0`.
         from_logits: Whether `y_pred` holds logits. Defaults to `False`.
         label_smoothing: In `[0, 1]`. Defaults to `0.0`.
         axis: The axis the mean is taken over. Defaults to `-1`.
@@ -134,8 +148,8 @@ class WeightedBinaryCrossentropy(FunctionLoss):
         dtype: Dtype of the loss computation. Defaults to `None` (floatx).
 
     Raises:
-        ValueError: If `pos_weight <= 0`, `label_smoothing` is outside `[0, 1]`, or
-            `from_logits` is not a bool.
+        ValueError: If `pos_weight <= 0`, `neg_weight <= 0`, `label_smoothing` is
+            outside `[0, 1]`, or `from_logits` is not a bool.
 
     Examples:
         >>> import numpy as np
@@ -154,6 +168,7 @@ class WeightedBinaryCrossentropy(FunctionLoss):
     def __init__(
         self,
         pos_weight: float = 1.0,
+        neg_weight: float = 1.0,
         from_logits: bool = False,
         label_smoothing: float = 0.0,
         axis: int = -1,
@@ -164,6 +179,7 @@ class WeightedBinaryCrossentropy(FunctionLoss):
         super().__init__(
             weighted_binary_crossentropy,
             pos_weight=pos_weight,
+            neg_weight=neg_weight,
             from_logits=from_logits,
             label_smoothing=label_smoothing,
             axis=axis,

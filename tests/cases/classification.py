@@ -22,6 +22,7 @@ SPECS = [
         lossbook.weighted_binary_crossentropy,
         non_default={
             "pos_weight": 2.5,
+            "neg_weight": 0.4,
             "from_logits": True,
             "label_smoothing": 0.1,
             "axis": 1,
@@ -29,6 +30,11 @@ SPECS = [
         invalid=(
             ({"pos_weight": 0.0}, r"`pos_weight` must be > 0, got pos_weight=0.0\."),
             ({"pos_weight": -2}, r"`pos_weight` must be > 0, got pos_weight=-2\."),
+            ({"neg_weight": 0.0}, r"`neg_weight` must be > 0, got neg_weight=0.0\."),
+            (
+                {"neg_weight": float("inf")},
+                "`neg_weight` must be finite, got neg_weight=inf",
+            ),
             (
                 {"pos_weight": float("nan")},
                 "`pos_weight` must be finite, got pos_weight=nan",
@@ -83,8 +89,8 @@ CASES = [
         "weighted_bce_logits",
         lossbook.WeightedBinaryCrossentropy,
         lossbook.weighted_binary_crossentropy,
-        {"pos_weight": 3.0, "from_logits": True},
-        lambda y, x: ref.weighted_bce_from_logits(y, x, 3.0),
+        {"pos_weight": 3.0, "neg_weight": 0.25, "from_logits": True},
+        lambda y, x: ref.weighted_bce_from_logits(y, x, 3.0, 0.25),
         binary_targets_and_logits,
         keras_twin=KerasTwin(
             {"pos_weight": 1.0, "from_logits": True},
@@ -97,8 +103,8 @@ CASES = [
         "weighted_bce_probabilities",
         lossbook.WeightedBinaryCrossentropy,
         lossbook.weighted_binary_crossentropy,
-        {"pos_weight": 0.5},
-        lambda y, p: ref.weighted_bce_from_probabilities(y, p, 0.5),
+        {"pos_weight": 0.5, "neg_weight": 2.0},
+        lambda y, p: ref.weighted_bce_from_probabilities(y, p, 0.5, 2.0),
         binary_targets_and_probabilities,
         keras_twin=KerasTwin({}, keras.losses.BinaryCrossentropy),
         model_output={"activation": "sigmoid"},

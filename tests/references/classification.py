@@ -5,17 +5,19 @@ import numpy as np
 from references import EPSILON, log_sigmoid
 
 
-def weighted_bce_from_logits(y, x, pos_weight):
+def weighted_bce_from_logits(y, x, pos_weight, neg_weight=1.0):
     y, x = np.float64(y), np.float64(x)
     return -np.mean(
-        pos_weight * y * log_sigmoid(x) + (1 - y) * log_sigmoid(-x), axis=-1
+        pos_weight * y * log_sigmoid(x) + neg_weight * (1 - y) * log_sigmoid(-x),
+        axis=-1,
     )
 
 
-def weighted_bce_from_probabilities(y, p, pos_weight):
+def weighted_bce_from_probabilities(y, p, pos_weight, neg_weight=1.0):
     y = np.float64(y)
     p = np.clip(np.float64(p), EPSILON, 1 - EPSILON)
-    return -np.mean(pos_weight * y * np.log(p) + (1 - y) * np.log(1 - p), axis=-1)
+    weighted = pos_weight * y * np.log(p) + neg_weight * (1 - y) * np.log(1 - p)
+    return -np.mean(weighted, axis=-1)
 
 
 def poly1(y, x, epsilon, from_logits, label_smoothing=0.0):
