@@ -200,7 +200,7 @@ def test_pinball_values_and_gradients_are_finite_and_bounded_at_edges(
 @pytest.mark.parametrize(
     ("true_shape", "pred_shape"),
     [
-        ((8, 3), (8, 3)),  # one target per quantile is not this loss's layout
+        ((8, 3), (8, 4)),  # four columns for three quantiles
         ((8, 1), (8, 2)),  # two predictions for three quantiles
         ((8,), (8, 4)),
         ((4,), (8, 3)),  # different batch sizes
@@ -219,3 +219,27 @@ def test_quantile_shape_mismatch_raises_naming_both_shapes(true_shape, pred_shap
 def test_one_quantile_refuses_to_broadcast_a_column_against_a_matrix():
     with pytest.raises(ValueError, match=shapes_pattern((8, 1), (8, 3))):
         pinball_loss(np.zeros((8, 1)), np.zeros((8, 3)), quantiles=0.5)
+
+
+def test_quantiles_apply_column_by_column_to_targets_of_the_shape_of_y_pred():
+    # Addons' PinballLoss(tau=[...]) on several targets: column k, quantile k.
+    rng = np.random.default_rng(3)
+    y_true = rng.normal(size=(6, 3)).astype("float32")
+    y_pred = rng.normal(size=(6, 3)).astype("float32")
+    quantiles = [0.1, 0.5, 0.9]
+    columns = [
+        numpy(pinball_loss(y_true[:, k], y_pred[:, k], quantiles=q))
+        for k, q in enumerate(quantiles)
+    ]
+    expected = np.mean(np.stack(columns, axis=-1), axis=-1)
+    np.testing.assert_allclose(
+        numpy(pinball_loss(y_true, y_pred, quantiles=quantiles)), expected, rtol=1e-6
+    )
+    d = y_true.astype("float64") - y_pred
+    q = np.array(quantiles)
+    reference = np.mean(np.maximum(q * d, (q - 1) * d), axis=-1)
+    np.testing.assert_allclose(
+        numpy(PinballLoss(quantiles=quantiles, reduction=None)(y_true, y_pred)),
+        reference,
+        rtol=1e-6,
+    )

@@ -262,6 +262,7 @@ def _check_quantiles(name: str, quantiles: Any) -> float | list[float]:
 def _quantile_inputs(y_true: Any, y_pred: Any, count: int) -> tuple[Any, Any, str]:
     """`prepare_inputs` for `count` quantiles on the last axis of `y_pred`.
 
+    `y_true` of the shape of `y_pred` stays so (one quantile per column);
     `y_true` of shape `y_pred.shape[:-1]` gains a trailing axis of size 1; a
     `y_true` of shape `y_pred.shape[:-1] + (1,)` stays so. Anything else raises.
     """
@@ -271,14 +272,17 @@ def _quantile_inputs(y_true: Any, y_pred: Any, count: int) -> tuple[Any, Any, st
     check_batch_axis(y_true, y_pred)
     true_shape, pred_shape = tuple(y_true.shape), tuple(y_pred.shape)
     if pred_shape and pred_shape[-1] in (None, count):
+        if shapes_match(true_shape, pred_shape):
+            return y_true, y_pred, result_dtype
         if shapes_match(true_shape, pred_shape[:-1]):
             return ops.expand_dims(y_true, -1), y_pred, result_dtype
         if shapes_match(true_shape, pred_shape[:-1] + (1,)):
             return y_true, y_pred, result_dtype
     raise ValueError(
         f"With {count} quantiles, `y_pred` must end with an axis of size {count} "
-        "and `y_true` must have the shape of `y_pred` without that axis or with "
-        f"size 1 there, got y_true.shape={true_shape} and y_pred.shape={pred_shape}."
+        "and `y_true` must have the shape of `y_pred`, or that shape without the "
+        f"last axis or with size 1 there, got y_true.shape={true_shape} and "
+        f"y_pred.shape={pred_shape}."
     )
 
 
@@ -301,17 +305,20 @@ def pinball_loss(
     equals scikit-learn's `mean_pinball_loss(y_true, y_pred, alpha=q)` after the
     reduction.
 
-    With a sequence of `K` quantiles, `y_pred[..., k]` predicts quantile
-    `quantiles[k]` of one target: `y_pred` has shape `batch_shape + (K,)` and
-    `y_true` has shape `batch_shape` or `batch_shape + (1,)`. `y_true` is then
-    broadcast against the `K` predictions (the only broadcast lossbook does on
-    purpose) and the per-sample loss is the mean of the `K` pinball losses. Any
-    other pair of shapes raises.
+    With a sequence of `K` quantiles, `y_pred[..., k]` is scored with quantile
+    `quantiles[k]`, and `y_pred` has shape `batch_shape + (K,)`. A `y_true` of
+    shape `batch_shape` or `batch_shape + (1,)` is one target, broadcast against
+    its `K` predicted quantiles (the only broadcast lossbook does on purpose); a
+    `y_true` of the shape of `y_pred` is `K` targets, column `k` with quantile
+    `quantiles[k]` (TensorFlow Addons' `PinballLoss(tau=[...])` on several
+    targets). The per-sample loss is the mean of the `K` pinball losses. Any
+    other pair of shapes raises. Addons' `tau` is `quantiles` here.
 
     Args:
         y_true: Targets.
         y_pred: Predictions: the shape of `y_true` for one quantile, or with a last
-            axis of size `K` for `K` quantiles.
+            axis of size `K` for `K` quantiles (`y_true` with the same shape: one
+            target per column).
         quantiles: A number in (0, 1), or a non-empty sequence of them. Defaults
             to `0.5`, the median.
 
