@@ -193,3 +193,22 @@ def test_one_class_raises_naming_both_shapes():
         distillation_loss(teacher, student, temperature=2.0)
     with pytest.raises(ValueError, match=message):
         DistillationLoss(temperature=2.0)(teacher, student)
+
+
+@pytest.mark.parametrize("temperature", [1.0, 3.0])
+def test_probabilities_with_from_logits_false_equal_their_logits(temperature):
+    rng = np.random.default_rng(8)
+    teacher, student = rng.normal(0, 2, (2, 5, 4)).astype("float32")
+    as_probabilities = [
+        np.exp(log_softmax(x)).astype("float32") for x in (teacher, student)
+    ]
+    np.testing.assert_allclose(
+        numpy(
+            distillation_loss(
+                *as_probabilities, temperature=temperature, from_logits=False
+            )
+        ),
+        numpy(distillation_loss(teacher, student, temperature=temperature)),
+        rtol=1e-4,
+        atol=1e-6,
+    )

@@ -9,6 +9,7 @@ from keras import ops
 
 from lossbook._core import (
     FunctionLoss,
+    check_bool,
     check_classes,
     check_positive,
     loss_function,
@@ -16,8 +17,10 @@ from lossbook._core import (
 )
 
 
-@loss_function(temperature=check_positive)
-def distillation_loss(y_true: Any, y_pred: Any, *, temperature: float = 1.0) -> Any:
+@loss_function(temperature=check_positive, from_logits=check_bool)
+def distillation_loss(
+    y_true: Any, y_pred: Any, *, temperature: float = 1.0, from_logits: bool = True
+) -> Any:
     """Temperature-scaled KL divergence from a teacher's logits to a student's.
 
     Formula:
@@ -44,11 +47,19 @@ def distillation_loss(y_true: Any, y_pred: Any, *, temperature: float = 1.0) -> 
     other classes, as in `keras.losses.kl_divergence(softmax(t), softmax(s))`,
     instead of NaN.
 
+    With `from_logits=False` both inputs are probabilities: they are clipped to
+    `[epsilon, 1]`, as Keras clips them, and their logs play the part of the
+    logits, so that `softmax(log(p) / T)` is `p` sharpened or softened by `T`.
+    Probabilities passed as logits (the default) are not an error but a
+    different, much smaller loss: softmax barely tells apart inputs in `[0, 1]`.
+
     Args:
-        y_true: Teacher logits, shape `(batch, ..., num_classes)` with at least
-            two classes.
-        y_pred: Student logits, same shape (aligned as Keras aligns ranks).
+        y_true: Teacher logits (probabilities if `from_logits=False`), shape
+            `(batch, ..., num_classes)` with at least two classes.
+        y_pred: Student logits (or probabilities), same shape (aligned as Keras
+            aligns ranks).
         temperature: The softmax temperature `T`, a number > 0. Defaults to `1.0`.
+        from_logits: Whether the inputs are logits. Defaults to `True`.
 
     Returns:
         The per-sample loss, of shape `y_pred.shape[:-1]`.
@@ -67,12 +78,29 @@ def distillation_loss(y_true: Any, y_pred: Any, *, temperature: float = 1.0) -> 
         >>> print(np.round(np.asarray(loss), 4))
         [0.8904]
 
+        Probabilities need `from_logits=False`; read as logits, they give a
+        loss several times smaller than their divergence, without an error.
+
+        >>> import numpy as np
+        >>> from lossbook import distillation_loss
+        >>> teacher = np.array([[0.7, 0.2, 0.1]])
+        >>> student = np.array([[0.4, 0.4, 0.2]])
+        >>> loss = distillation_loss(teacher, student, from_logits=False)
+        >>> print(np.round(np.asarray(loss), 4))
+        [0.1838]
+        >>> print(np.round(np.asarray(distillation_loss(teacher, student)), 4))
+        [0.0258]
+
     References:
         Hinton, Vinyals and Dean, "Distilling the Knowledge in a Neural Network",
         2015, arXiv:1503.02531.
     """
     y_true, y_pred, result_dtype = prepare_inputs(y_true, y_pred)
     check_classes(y_true, y_pred)
+    if not from_logits:
+        epsilon = keras.backend.epsilon()
+        y_true = ops.log(ops.clip(y_true, epsilon, 1.0))
+        y_pred = ops.log(ops.clip(y_pred, epsilon, 1.0))
     log_p = ops.log_softmax(y_true / temperature, axis=-1)
     log_q = ops.log_softmax(y_pred / temperature, axis=-1)
     p, q = ops.exp(log_p), ops.exp(log_q)
@@ -94,17 +122,18 @@ class DistillationLoss(FunctionLoss):
     """Knowledge-distillation loss: `T**2 * KL(teacher || student)` at temperature T.
 
     The class form of `distillation_loss`. Pass the teacher's logits as `y_true`
-    and the student's logits as `y_pred`.
+    and the student's logits as `y_pred` (probabilities with `from_logits=False`).
 
     Args:
         temperature: The softmax temperature, a number > 0. Defaults to `1.0`.
+        from_logits: Whether the inputs are logits. Defaults to `True`.
         reduction: `"sum_over_batch_size"` (default), `"sum"`,
             `"mean_with_sample_weight"`, `"mean"` or `None`.
         name: Name of the loss. Defaults to `"distillation_loss"`.
         dtype: Dtype of the loss computation. Defaults to `None` (floatx).
 
     Raises:
-        ValueError: If `temperature <= 0`.
+        ValueError: If `temperature <= 0` or `from_logits` is not a bool.
 
     Examples:
         >>> import numpy as np
@@ -122,6 +151,7 @@ class DistillationLoss(FunctionLoss):
     def __init__(
         self,
         temperature: float = 1.0,
+        from_logits: bool = True,
         reduction: str | None = "sum_over_batch_size",
         name: str = "distillation_loss",
         dtype: Any = None,
@@ -129,6 +159,7 @@ class DistillationLoss(FunctionLoss):
         super().__init__(
             distillation_loss,
             temperature=temperature,
+            from_logits=from_logits,
             reduction=reduction,
             name=name,
             dtype=dtype,

@@ -13,3 +13,9 @@ def distillation(teacher, student, temperature):
     with np.errstate(invalid="ignore"):
         terms = np.where(p > 0, p * (log_t - log_s), 0.0)
     return temperature**2 * np.sum(terms, axis=-1)
+
+
+def distillation_from_probabilities(teacher, student, temperature, epsilon=1e-7):
+    """The same on probabilities: their clipped logs stand for the logits."""
+    clip = lambda p: np.log(np.clip(np.float64(p), epsilon, 1.0))  # noqa: E731
+    return distillation(clip(teacher), clip(student), temperature)
