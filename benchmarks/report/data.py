@@ -77,6 +77,11 @@ def time_curves(run: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
     return curves
 
 
+def peak_bytes(measurement: dict[str, Any], name: str = "lossbook") -> int | None:
+    """Peak memory of one implementation in a measurement, None where not measured."""
+    return measurement.get("memory", {}).get(name, {}).get("peak_bytes")
+
+
 def growth_exponent(points: list[tuple[float, float]]) -> float:
     """Least-squares slope of log(value) against log(size)."""
     xs = [math.log(size) for size, _ in points]
@@ -114,7 +119,7 @@ def growth(run: dict[str, Any]) -> list[dict[str, Any]]:
             entry["builtin_time"] = growth_exponent(
                 [(m["size"], m["builtin"]["median_s"]) for m in at]
             )
-        peaks = [m.get("memory", {}).get("lossbook", {}).get("peak_bytes") for m in at]
+        peaks = [peak_bytes(m) for m in at]
         if all(peaks):
             points = list(zip(entry["sizes"], peaks, strict=True))
             entry["memory"] = growth_exponent(points)

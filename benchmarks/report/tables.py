@@ -102,9 +102,7 @@ def time_table(run: dict[str, Any], machine: dict[str, Any]) -> str:
         cells.append(
             "–" if gbps is None else f"{gbps:.2f} ({100 * gbps / reference:.1f} %)"
         )
-        cells.append(
-            fmt_bytes(m.get("memory", {}).get("lossbook", {}).get("peak_bytes"))
-        )
+        cells.append(fmt_bytes(data.peak_bytes(m)))
         body.append(cells)
     header = ["lossbook", "size", "lossbook ms", "built-in ms", "naive ms"]
     return table(header + ["GB/s (% of reference)", "peak memory"], body)
@@ -115,10 +113,7 @@ def memory_table(run: dict[str, Any]) -> str:
     units = {key: row["size_unit"] for key, row in data.rows(run).items()}
     body = []
     for m in data.timed(run):
-        peaks = {
-            name: m.get("memory", {}).get(name, {}).get("peak_bytes")
-            for name in ("lossbook", "builtin")
-        }
+        peaks = {name: data.peak_bytes(m, name) for name in ("lossbook", "builtin")}
         if units[m["row"]] != "batch rows" or peaks["lossbook"] is None:
             continue
         ratio = peaks["lossbook"] / peaks["builtin"] if peaks["builtin"] else None
