@@ -2,6 +2,8 @@
 
 WeightedBinaryCrossentropy: Keras's BCE, tf.nn and PyTorch's pos_weight.
 PolyLoss: Keras's categorical cross-entropy at epsilon=0, the paper's code.
+SparseCategoricalFocalLoss: Keras's CategoricalFocalCrossentropy on one-hot labels,
+SparseCategoricalCrossentropy (ignore_class included) at gamma=0, its own shapes.
 Arguments, Keras twins at the defaults, rank alignment and compilation are
 checked for every loss by test_contract.py.
 """
@@ -9,6 +11,7 @@ checked for every loss by test_contract.py.
 import keras
 import numpy as np
 import pytest
+from cases import CASES
 from helpers import BACKEND, float64, gradient, numpy, shapes_pattern
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,8 +21,10 @@ from references import log_softmax
 
 from lossbook import (
     PolyLoss,
+    SparseCategoricalFocalLoss,
     WeightedBinaryCrossentropy,
     poly_loss,
+    sparse_categorical_focal_loss,
     weighted_binary_crossentropy,
 )
 
@@ -316,4 +321,334 @@ def test_pos_and_neg_weight_equal_keras_bce_weighted_by_class(from_logits):
         theirs = keras.losses.BinaryCrossentropy(
             from_logits=from_logits, reduction=reduction
         )(y, y_pred, sample_weight=by_class)
+        np.testing.assert_allclose(numpy(ours), numpy(theirs), rtol=1e-5)
+
+
+# SparseCategoricalFocalLoss ----------------------------------------------------
+
+REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", None]
+SPARSE_CASES = {c.name: c for c in CASES if c.loss_class is SparseCategoricalFocalLoss}
+
+
+def labels_batch(seed=0, shape=(32, 5), scale=3.0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, shape[-1], shape[:-1])
+    return labels, rng.normal(0, scale, shape).astype("float32")
+
+
+# (y_true shape, y_pred shape): the forms Keras's sparse cross-entropy accepts.
+SPARSE_SHAPES = [
+    ((8,), (8, 5)),
+    ((8, 1), (8, 5)),
+    ((8, 3), (8, 3, 5)),
+    ((8, 3, 1), (8, 3, 5)),
+]
+
+
+@pytest.mark.parametrize("case_name", sorted(SPARSE_CASES))
+@pytest.mark.parametrize(("true_shape", "pred_shape"), SPARSE_SHAPES, ids=str)
+def test_sparse_focal_at_gamma_zero_equals_keras_sparse_categorical_crossentropy(
+    case_name, true_shape, pred_shape
+):
+    # The contract's Keras twin, for labels of every accepted shape, under every
+    # reduction, with per-sample and per-position weights.
+    case = SPARSE_CASES[case_name]
+    twin = case.keras_twin
+    rng = np.random.default_rng(30)
+    labels, y_pred = case.make_inputs(rng, pred_shape)
+    labels = labels.reshape(true_shape)
+    # Per-sample weights of shape (B, 1) against (B, T) values (lossbook rejects
+    # (B,), which Keras would broadcast over T), and per-position ones.
+    per_sample = np.linspace(0.2, 1.7, 8, dtype="float32").reshape(
+        (8,) + (1,) * (len(pred_shape) - 2)
+    )
+    weight_forms = [None, per_sample]
+    if len(pred_shape) == 3:
+        weight_forms.append(rng.random((8, 3)).astype("float32"))
+    for reduction in REDUCTIONS:
+        ours = case.loss_class(**twin.kwargs, reduction=reduction)
+        theirs = twin.make(reduction=reduction)
+        for weights in weight_forms:
+            got = numpy(ours(labels, y_pred, weights))
+            expected = twin.scale * numpy(theirs(labels, y_pred, weights))
+            assert got.shape == expected.shape
+            np.testing.assert_allclose(
+                got, expected, rtol=1e-5, atol=1e-6, err_msg=f"{reduction}"
+            )
+
+
+@pytest.mark.parametrize("gamma", [0.5, 2.0, 4.0])
+@pytest.mark.parametrize(
+    "alpha", [None, 0.25, [0.5, 1.0, 2.0, 0.25, 3.0]], ids=["none", "one", "per_class"]
+)
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_sparse_focal_equals_keras_categorical_focal_crossentropy_on_one_hot_labels(
+    gamma, alpha, from_logits
+):
+    # In float64, where Keras's 1 - p keeps its digits too (in float32 it loses
+    # up to 5e-5 of them by cancellation). alpha=None is Keras's alpha=1.0.
+    labels, logits = labels_batch(seed=31, shape=(64, 5), scale=2.0)
+    logits = np.float64(logits)
+    log_p = log_softmax(logits)
+    y_pred = logits if from_logits else np.exp(log_p)
+    # Keras clips p to [1e-7, 1 - 1e-7]: these inputs stay inside, where both
+    # losses are exact (outside, see the test of extreme logits below).
+    p_t = np.exp(np.take_along_axis(log_p, labels[:, None], axis=-1))
+    assert np.all((p_t > 1e-7) & (p_t < 1 - 1e-7))
+    with float64():
+        ours = SparseCategoricalFocalLoss(
+            gamma=gamma,
+            alpha=alpha,
+            from_logits=from_logits,
+            reduction=None,
+            dtype="float64",
+        )(labels, y_pred)
+        theirs = keras.losses.CategoricalFocalCrossentropy(
+            gamma=gamma,
+            alpha=1.0 if alpha is None else alpha,
+            from_logits=from_logits,
+            reduction=None,
+            dtype="float64",
+        )(np.eye(5)[labels], y_pred)
+        ours, theirs = numpy(ours), numpy(theirs)
+    assert ours.dtype == np.float64
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+def test_sparse_focal_default_is_four_times_keras_categorical_focal_default():
+    # Keras's alpha defaults to 0.25, which scales the categorical loss by 0.25;
+    # lossbook's alpha=None applies no factor.
+    labels, logits = labels_batch(seed=32)
+    y_pred = np.exp(log_softmax(logits)).astype("float32")
+    ours = SparseCategoricalFocalLoss()(labels, y_pred)
+    theirs = keras.losses.CategoricalFocalCrossentropy()(np.eye(5)[labels], y_pred)
+    assert float(ours) == pytest.approx(4 * float(theirs), rel=1e-4)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 1.0, 2.0])
+def test_sparse_focal_extreme_logits_give_exact_values_where_keras_clips(gamma):
+    labels = np.array([0, 1, 2, 0])
+    logits = np.array(
+        [[100, -100, 0], [100, -100, 0], [1e4, -1e4, 1e4], [-100, 100, -100]],
+        "float32",
+    )
+    function = lambda x: sparse_categorical_focal_loss(  # noqa: E731
+        labels, x, gamma=gamma, from_logits=True
+    )
+    # Right and sure: 0. Wrong by 200: (1 - 0)**gamma * 200. A tie of two
+    # classes at 1e4: 0.5**gamma * log 2.
+    expected = [0.0, 200.0, 0.5**gamma * np.log(2), 200.0]
+    np.testing.assert_allclose(numpy(function(logits)), expected, rtol=1e-6)
+    assert np.all(np.isfinite(gradient(function, logits)))
+    # Keras clips the softmax to [1e-7, 1 - 1e-7]: its miss by 200 costs 16.1.
+    keras_values = keras.losses.CategoricalFocalCrossentropy(
+        alpha=1.0, gamma=gamma, from_logits=True, reduction=None
+    )(np.eye(3, dtype="float32")[labels], logits)
+    assert numpy(keras_values)[1] == pytest.approx(-np.log(1e-7), rel=1e-4)
+
+
+@pytest.mark.parametrize("gamma", [0.5, 2.0])
+def test_sparse_focal_probabilities_of_zero_and_one_give_finite_values_and_gradients(
+    gamma,
+):
+    labels = np.array([0, 1, 2])
+    p = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0]], "float32")
+    function = lambda x: sparse_categorical_focal_loss(  # noqa: E731
+        labels, x, gamma=gamma
+    )
+    values = numpy(function(p))
+    assert np.all(np.isfinite(gradient(function, p)))
+    np.testing.assert_allclose(values, ref.sparse_focal(labels, p, gamma), atol=1e-6)
+    assert values[1] == pytest.approx(-np.log(1e-7), rel=1e-4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    logits=hnp.arrays(
+        np.float32, (3, 4), elements=st.sampled_from([-1e4, -100.0, 0.0, 1.0, 100.0])
+    ),
+    gamma=st.sampled_from([0.0, 0.25, 1.0, 2.0, 5.0]),
+)
+def test_sparse_focal_logits_give_finite_non_negative_values_and_finite_gradients(
+    logits, gamma
+):
+    labels = np.array([0, 2, 3])
+    function = lambda x: sparse_categorical_focal_loss(  # noqa: E731
+        labels, x, gamma=gamma, alpha=[1.0, 0.5, 2.0, 0.0], from_logits=True
+    )
+    values = numpy(function(logits))
+    assert np.all(np.isfinite(values)) and np.all(values >= 0)
+    assert np.all(np.isfinite(gradient(function, logits)))
+    expected = ref.sparse_focal(labels, logits, gamma, [1.0, 0.5, 2.0, 0.0], True)
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("ignore_class", [-1, 255, 2])
+@pytest.mark.parametrize("from_logits", [True, False])
+@pytest.mark.parametrize(
+    ("true_shape", "pred_shape"), [((12,), (12, 4)), ((6, 5), (6, 5, 4))], ids=str
+)
+def test_sparse_focal_ignore_class_equals_keras_sparse_categorical_crossentropy(
+    ignore_class, from_logits, true_shape, pred_shape
+):
+    # Keras zeroes ignored positions and masks them out of the mean: at gamma=0
+    # the two agree under every reduction, with and without sample weights.
+    rng = np.random.default_rng(33)
+    labels, logits = labels_batch(seed=33, shape=pred_shape)
+    labels[rng.random(true_shape) < 0.3] = ignore_class
+    y_pred = logits if from_logits else np.exp(log_softmax(logits)).astype("float32")
+    per_sample = np.linspace(0.2, 1.7, true_shape[0], dtype="float32")
+    weight_forms = [None, per_sample.reshape((-1,) + (1,) * (len(true_shape) - 1))]
+    if len(true_shape) == 2:
+        weight_forms.append(rng.random(true_shape).astype("float32"))
+    options = {"from_logits": from_logits, "ignore_class": ignore_class}
+    for reduction in REDUCTIONS:
+        ours = SparseCategoricalFocalLoss(gamma=0.0, **options, reduction=reduction)
+        theirs = keras.losses.SparseCategoricalCrossentropy(
+            **options, reduction=reduction
+        )
+        for weights in weight_forms:
+            if BACKEND == "torch" and weights is not None and weights.shape[1:] == (1,):
+                # Keras 3.15's Loss multiplies the weights by the mask in place
+                # (`sample_weight *= float_mask`), which PyTorch cannot broadcast
+                # from (B, 1) to (B, T): its own loss fails alike.
+                for loss in (ours, theirs):
+                    with pytest.raises(RuntimeError, match="broadcast shape"):
+                        loss(labels, y_pred, weights)
+                continue
+            np.testing.assert_allclose(
+                numpy(ours(labels, y_pred, weights)),
+                numpy(theirs(labels, y_pred, weights)),
+                rtol=1e-5,
+                atol=1e-6,
+                err_msg=f"{reduction}",
+            )
+
+
+def test_sparse_focal_ignored_positions_are_zero_left_out_of_the_mean_and_inert():
+    labels, logits = labels_batch(seed=34, shape=(4, 6, 3))
+    labels[0, :4] = labels[2, 1] = -1
+    # Whatever an ignored position holds reaches neither value nor gradient.
+    logits[0, 0] = np.nan
+    function = lambda x: sparse_categorical_focal_loss(  # noqa: E731
+        labels, x, gamma=2.0, from_logits=True, ignore_class=-1
+    )
+    values = numpy(function(logits))
+    assert np.all(values[labels == -1] == 0.0)
+    clean = np.where(np.isnan(logits), 0.0, logits)
+    expected = ref.sparse_focal(labels, clean, 2.0, from_logits=True, ignore_class=-1)
+    np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-7)
+    grads = gradient(function, logits)
+    assert np.all(np.isfinite(grads)) and np.all(grads[labels == -1] == 0.0)
+    loss = SparseCategoricalFocalLoss(gamma=2.0, from_logits=True, ignore_class=-1)
+    mean = expected.sum() / np.sum(labels != -1)
+    assert float(loss(labels, logits)) == pytest.approx(mean, rel=1e-5)
+    everything_ignored = np.full_like(labels, -1)
+    assert float(loss(everything_ignored, logits)) == 0.0
+
+
+@pytest.mark.parametrize("gamma", [0.0, 2.0])
+def test_sparse_focal_ignore_class_in_evaluate_leaves_ignored_labels_out(gamma):
+    # Through compile and evaluate (Keras's compiled step), the mask still counts.
+    rng = np.random.default_rng(35)
+    x = rng.normal(size=(32, 3)).astype("float32")
+    labels = rng.integers(0, 4, 32)
+    labels[::3] = -1
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(4)])
+    options = {"from_logits": True, "ignore_class": -1}
+    model.compile(loss=SparseCategoricalFocalLoss(gamma=gamma, **options))
+    got = model.evaluate(x, labels, batch_size=32, verbose=0)
+    values = ref.sparse_focal(labels, numpy(model(x)), gamma, **options)
+    assert got == pytest.approx(values.sum() / np.sum(labels != -1), rel=1e-5)
+    if gamma == 0.0:
+        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(**options))
+        keras_value = model.evaluate(x, labels, batch_size=32, verbose=0)
+        assert got == pytest.approx(keras_value, rel=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "float16", "float32"])
+def test_sparse_focal_labels_of_any_integer_or_float_dtype_give_the_same_values(dtype):
+    labels, logits = labels_batch(seed=36)
+    expected = ref.sparse_focal(labels, logits, 2.0, from_logits=True)
+    got = sparse_categorical_focal_loss(
+        labels.astype(dtype), logits, gamma=2.0, from_logits=True
+    )
+    np.testing.assert_allclose(numpy(got), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_sparse_focal_a_label_that_is_no_class_index_gives_nan_there_only(from_logits):
+    labels = np.array([0.0, 3.0, -1.0, 1.5, 2.0, np.nan])
+    _, logits = labels_batch(seed=37, shape=(6, 3))
+    y_pred = logits if from_logits else np.exp(log_softmax(logits)).astype("float32")
+    values = numpy(
+        sparse_categorical_focal_loss(labels, y_pred, from_logits=from_logits)
+    )
+    np.testing.assert_array_equal(np.isnan(values), [0, 1, 1, 1, 0, 1])
+    # What the catalog says of Keras: it raises on TensorFlow and PyTorch, and
+    # gives 0 on JAX, for a label out of range.
+    keras_loss = keras.losses.SparseCategoricalCrossentropy(
+        from_logits=from_logits, reduction=None
+    )
+    if BACKEND == "jax":
+        assert numpy(keras_loss(labels[:3], y_pred[:3]))[1:].tolist() == [0.0, 0.0]
+    else:
+        with pytest.raises(Exception, match="-1|3"):
+            keras_loss(labels[:3].astype("int64"), y_pred[:3])
+
+
+SPARSE_MISMATCHES = [
+    ((8,), (8, 3, 5)),
+    ((8, 2), (8, 5)),
+    ((8, 5), (8, 5)),  # one-hot targets
+    ((8, 3, 2), (8, 3, 5)),
+    ((8, 3), (8, 5)),
+    ((8,), (8,)),
+]
+
+
+@pytest.mark.parametrize(("true_shape", "pred_shape"), SPARSE_MISMATCHES, ids=str)
+def test_sparse_focal_labels_that_do_not_fit_y_pred_raise_naming_both_shapes(
+    true_shape, pred_shape
+):
+    labels = np.zeros(true_shape, "float32")
+    y_pred = np.full(pred_shape, 0.2, "float32")
+    message = shapes_pattern(true_shape, pred_shape)
+    with pytest.raises(ValueError, match=message):
+        sparse_categorical_focal_loss(labels, y_pred)
+    with pytest.raises(ValueError, match=message):
+        SparseCategoricalFocalLoss()(labels, y_pred)
+
+
+def test_sparse_focal_without_a_batch_axis_or_with_one_class_raises():
+    with pytest.raises(ValueError, match="must have a batch axis"):
+        sparse_categorical_focal_loss(np.float32(1.0), np.float32(0.5))
+    message = "size >= 2.*" + shapes_pattern((8, 1), (8, 1))
+    with pytest.raises(ValueError, match=message):
+        sparse_categorical_focal_loss(np.zeros((8, 1)), np.ones((8, 1)))
+
+
+def test_sparse_focal_alpha_of_the_wrong_length_raises_naming_both_counts():
+    labels, logits = labels_batch(seed=38, shape=(8, 5))
+    message = r"`alpha` has 3 weights, .* y_pred has 5 classes: .*" + shapes_pattern(
+        (8,), (8, 5)
+    )
+    with pytest.raises(ValueError, match=message):
+        sparse_categorical_focal_loss(labels, logits, alpha=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=message):
+        SparseCategoricalFocalLoss(alpha=[1.0, 2.0, 3.0])(labels, logits)
+
+
+def test_sparse_focal_per_class_alpha_at_gamma_zero_is_keras_class_weighting():
+    # alpha=[w_0, ..., w_k] weights each sample by its class, as class_weight
+    # does in fit (by sample weights).
+    labels, logits = labels_batch(seed=39, shape=(32, 4))
+    alpha = [0.5, 2.0, 1.0, 4.0]
+    for reduction in ("sum", "sum_over_batch_size", None):
+        ours = SparseCategoricalFocalLoss(
+            gamma=0.0, alpha=alpha, from_logits=True, reduction=reduction
+        )(labels, logits)
+        theirs = keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction=reduction
+        )(labels, logits, sample_weight=np.asarray(alpha, "float32")[labels])
         np.testing.assert_allclose(numpy(ours), numpy(theirs), rtol=1e-5)

@@ -110,7 +110,8 @@ def test_invalid_arguments_raise_the_same_error_in_class_and_function(
 @by_spec
 def test_function_takes_hyperparameters_by_keyword_only(spec):
     y_true, y_pred = spec_inputs(spec)
-    first = next(iter(spec.non_default.values()))
+    # A loss without hyperparameters (NPairsLoss) still takes no third argument.
+    first = next(iter(spec.non_default.values()), 1.0)
     with pytest.raises(TypeError, match="takes 2 positional arguments but 3"):
         spec.function(y_true, y_pred, first)
     with pytest.raises(TypeError, match="unexpected keyword arguments"):

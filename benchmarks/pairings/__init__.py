@@ -201,9 +201,14 @@ def public_losses(lossbook: Any) -> tuple[list[str], dict[str, str]]:
 
 
 def families(lossbook: Any) -> list[str]:
-    """The modules of src/lossbook/, one pairing module each."""
+    """The modules of src/lossbook/ that define public losses, one pairing module
+    each (`layers` and `compat` define none)."""
+    classes, _ = public_losses(lossbook)
+    defining = {
+        getattr(lossbook, name).__module__.rpartition(".")[2] for name in classes
+    }
     found = pkgutil.iter_modules(lossbook.__path__)
-    return sorted(m.name for m in found if not m.name.startswith("_"))
+    return sorted(m.name for m in found if m.name in defining)
 
 
 def check(table: list[Pairing], case_names: set[str], classes: list[str]) -> None:

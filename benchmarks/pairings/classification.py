@@ -60,4 +60,24 @@ PAIRINGS = [
         "same",
         elementwise(64),
     ),
+    Pairing(
+        lossbook.SparseCategoricalFocalLoss,
+        {"gamma": 0.0, "from_logits": True},
+        "sparse_focal_logits",
+        Call(L.SparseCategoricalCrossentropy, from_logits=True),
+        "same",
+        elementwise(64),
+    ),
+    Pairing(
+        lossbook.SparseCategoricalFocalLoss,
+        {"gamma": 2.0, "from_logits": True},
+        "sparse_focal_logits",
+        Call(L.SparseCategoricalCrossentropy, from_logits=True),
+        "nearest",
+        elementwise(64),
+        notes=(
+            "The focal factor (1 - p_t)**gamma is one power per row, on top of "
+            "the cross-entropy's one exponential per element.",
+        ),
+    ),
 ]

@@ -17,6 +17,15 @@ PAIRINGS = [
         elementwise(4096),
     ),
     Pairing(
+        lossbook.DiceLoss,
+        {"per_image": True},
+        "dice_per_image",
+        Call(L.Dice, axis=(1,)),
+        "nearest",
+        elementwise(4096),
+        notes=("Keras adds epsilon = 1e-7 to the denominator.",),
+    ),
+    Pairing(
         lossbook.FocalTverskyLoss,
         {"alpha": 0.7, "beta": 0.3, "gamma": 1.0, "smooth": 0.0},
         "focal_tversky",
@@ -34,3 +43,19 @@ PAIRINGS = [
         notes=("Sorts every image's pixels: n log n, sizes up to 4M.",),
     ),
 ]
+
+PAIRINGS.append(
+    Pairing(
+        lossbook.LovaszSoftmaxLoss,
+        {},
+        "lovasz_softmax_whole_batch",
+        Call(L.SparseCategoricalCrossentropy),
+        "nearest",
+        per_sample(8, SORTING_SIZES),
+        notes=(
+            "n / 8 pixels of 8 classes, sorted as one set: 8 sorts of n / 8 each.",
+            "Nearest built-in on the same class ids: sparse categorical "
+            "cross-entropy (no built-in Lovász loss).",
+        ),
+    )
+)

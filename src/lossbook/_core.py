@@ -280,6 +280,14 @@ def maximum(x: Any, y: Any) -> Any:
     return ops.where(x >= y, x, y)
 
 
+def l2_normalize(x: Any, axis: int = -1) -> Any:
+    """`x / ||x||` along `axis` as `tf.math.l2_normalize` computes it,
+    `x * rsqrt(max(||x||**2, 1e-12))`: a zero vector stays 0, with finite
+    gradients."""
+    squares = ops.sum(ops.square(x), axis=axis, keepdims=True)
+    return x * ops.rsqrt(maximum(squares, ops.cast(1e-12, x.dtype)))
+
+
 def minimum(x: Any, y: Any) -> Any:
     """`ops.minimum` as a select, in the dtype of `x` on every backend."""
     return ops.where(x <= y, x, y)
