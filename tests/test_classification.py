@@ -225,6 +225,20 @@ def test_poly_matches_torch_cross_entropy_plus_epsilon_times_one_minus_pt(
     np.testing.assert_allclose(numpy(ours), expected.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("scale", [3.0, 100.0])
+@pytest.mark.parametrize("epsilon", [-1.0, 0.0, 2.0])
+def test_poly_from_logits_equals_optax_poly_loss_cross_entropy(epsilon, scale):
+    import jax.numpy as jnp
+    import optax
+
+    y, logits = one_hot_batch(seed=29, scale=scale)
+    expected = optax.losses.poly_loss_cross_entropy(
+        jnp.asarray(logits), jnp.asarray(y), epsilon=epsilon
+    )
+    ours = poly_loss(y, logits, epsilon=epsilon, from_logits=True)
+    np.testing.assert_allclose(numpy(ours), np.asarray(expected), rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("epsilon", [-1.0, 0.0, 1.0, 3.0])
 def test_poly_logit_gradient_is_one_plus_epsilon_pt_times_p_minus_y(epsilon):
     y, logits = (np.float64(a) for a in one_hot_batch(seed=24, shape=(6, 4)))

@@ -42,6 +42,9 @@ TOLERANCE = 1e-5
 
 INDEPENDENT = [c for c in CASES if c.independent_samples]
 BATCH_LEVEL = [c for c in CASES if not c.independent_samples]
+# Batch-level losses whose y_pred a replica can hold a slice of, by rows.
+ROW_SPLIT = [c for c in BATCH_LEVEL if c.splits_by_rows]
+BATCH_BY_BATCH = [c for c in CASES if not c.splits_by_rows]
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +138,7 @@ def test_independent_samples_train_the_same_on_two_replicas(
 
 
 @pytest.mark.parametrize("weighting", WEIGHTINGS)
-@pytest.mark.parametrize("case", BATCH_LEVEL, ids=str)
+@pytest.mark.parametrize("case", ROW_SPLIT, ids=str)
 def test_batch_level_losses_see_only_their_replica_under_mirrored_strategy(
     results, weighting, case
 ):
@@ -162,6 +165,18 @@ def test_mirrored_strategy_really_splits_the_batch(results):
             run_of(results, "tensorflow", case)["unweighted"]["per_replica"]["loss"]
             - run_of(results, "tensorflow", case)["unweighted"]["single"]["loss"]
         )
-        for case in BATCH_LEVEL
+        for case in ROW_SPLIT
     }
     assert max(gaps.values(), default=0) > 1e-3, gaps
+
+
+@pytest.mark.parametrize("case", BATCH_BY_BATCH, ids=str)
+def test_a_batch_by_batch_y_pred_is_refused_by_mirrored_replicas_not_trained_on(
+    results, case
+):
+    # Each replica gets 4 of the 8 rows of a (8, 8) similarity matrix: the loss
+    # raises its shape error, naming both shapes, rather than compare an anchor
+    # with half of the positives.
+    error = run_of(results, "tensorflow", case)["replica_error"]
+    assert error is not None and error.startswith("ValueError"), error
+    assert "y_pred.shape=(4, 8)" in error, error

@@ -532,6 +532,20 @@ def torch_nt_xent(views, temperature):
     return torch.nn.functional.cross_entropy(logits, targets, reduction="none").numpy()
 
 
+@pytest.mark.parametrize("temperature", [0.07, 0.5])
+def test_nt_xent_mean_equals_optax_ntxent_with_pair_labels(temperature):
+    import jax.numpy as jnp
+    import optax
+
+    views = paired_views(seed=6, pairs=8)
+    pair_labels = np.arange(16) % 8
+    expected = optax.losses.ntxent(
+        jnp.asarray(views), jnp.asarray(pair_labels), temperature
+    )
+    ours = NTXentLoss(temperature=temperature)(None, views)
+    assert float(ours) == pytest.approx(float(expected), rel=1e-5)
+
+
 @pytest.mark.parametrize("temperature", [0.05, 0.1, 0.5, 1.0, 2.0])
 def test_nt_xent_matches_torch_cross_entropy_on_masked_similarities(temperature):
     views = paired_views(pairs=8)

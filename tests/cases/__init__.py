@@ -86,6 +86,10 @@ class LossCase:
     independent_samples: bool = True
     # y_true enters the value (not a dummy), so a NaN there must propagate.
     uses_y_true: bool = True
+    # False when the columns of y_pred index the batch too (a (B, B) similarity
+    # matrix): a replica's rows alone are not an input of the loss, and under
+    # tf.distribute.MirroredStrategy the loss raises its shape error.
+    splits_by_rows: bool = True
     # Options of the Dense layer that produces y_pred in the save/load test.
     model_output: dict[str, Any] = field(default_factory=dict)
     # How to reorder a batch without changing the loss; (order, y_true, y_pred).

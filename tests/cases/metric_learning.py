@@ -259,6 +259,7 @@ CASES += [
         # Every positive is in every anchor's softmax.
         independent_samples=False,
         permute=permute_anchors_and_positives,
+        splits_by_rows=False,
     ),
     LossCase(
         "npairs_multilabel",
@@ -272,6 +273,7 @@ CASES += [
         values_per_position=False,
         independent_samples=False,
         permute=permute_anchors_and_positives,
+        splits_by_rows=False,
     ),
     LossCase(
         "lifted_struct",

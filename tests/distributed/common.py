@@ -117,20 +117,47 @@ def per_replica_step(model, prepared, weighting):
 
 
 def train(prepared, distributed_scope, per_replica, eager_reference):
-    """{weighting: {"distributed"|"single"|"per_replica": {case name: result}}}."""
+    """{weighting: {"distributed"|"single"|"per_replica": {case name: result}}}.
+
+    With `per_replica` (each replica gets its rows of the batch), the cases whose
+    y_pred's columns index the batch too are trained on one device only; see
+    `replica_errors`.
+    """
+    split = [(c, d) for c, d in prepared if c.splits_by_rows or not per_replica]
     with distributed_scope():
-        distributed = side_by_side(prepared)
-        runs = {
-            w: {"distributed": one_step(distributed, prepared, w)} for w in WEIGHTINGS
-        }
+        distributed = side_by_side(split)
+        runs = {w: {"distributed": one_step(distributed, split, w)} for w in WEIGHTINGS}
     single = side_by_side(prepared, run_eagerly=eager_reference)
+    single_split = single
+    if len(split) < len(prepared):
+        single_split = side_by_side(split, run_eagerly=eager_reference)
     for weighting in WEIGHTINGS:
         runs[weighting]["single"] = one_step(single, prepared, weighting)
         if per_replica:
             runs[weighting]["per_replica"] = per_replica_step(
-                single, prepared, weighting
+                single_split, split, weighting
             )
     return runs
+
+
+def replica_errors(prepared, distributed_scope):
+    """{case name: the error it raises on replicas that get rows of the batch}.
+
+    For the cases whose y_pred's columns index the batch too (`splits_by_rows`
+    False): a replica's rows of a (B, B) matrix are (B / 2, B), which the loss
+    must refuse with its shape error, not train on.
+    """
+    errors = {}
+    for case, data in prepared:
+        if case.splits_by_rows:
+            continue
+        try:
+            with distributed_scope():
+                one_step(side_by_side([(case, data)]), [(case, data)], "unweighted")
+            errors[case.name] = None
+        except Exception as error:
+            errors[case.name] = f"{type(error).__name__}: {error}"
+    return errors
 
 
 def usable_cases():
@@ -166,6 +193,7 @@ def run_all(distributed_scope, describe, per_replica, eager_reference):
     except Exception:
         prepared, errors = usable_cases()
         runs = train(prepared, distributed_scope, per_replica, eager_reference)
+    refused = replica_errors(prepared, distributed_scope) if per_replica else {}
     cases = []
     for case in CASES:
         result = {
@@ -173,11 +201,14 @@ def run_all(distributed_scope, describe, per_replica, eager_reference):
             "loss_class": case.loss_class.__name__,
             "independent_samples": case.independent_samples,
             "error": errors.get(case.name),
+            "replica_error": refused.get(case.name),
         }
         if case.name not in errors:
             initial = next(d["initial"] for c, d in prepared if c is case)
             result["initial"] = np.concatenate([w.ravel() for w in initial]).tolist()
             for weighting, run in runs.items():
-                result[weighting] = {kind: run[kind][case.name] for kind in run}
+                result[weighting] = {
+                    kind: run[kind][case.name] for kind in run if case.name in run[kind]
+                }
         cases.append(result)
     return {**describe(), "cases": cases, "seconds": time.perf_counter() - started}
