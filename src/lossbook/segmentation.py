@@ -288,18 +288,22 @@ def _dice_inputs(
         targets, probabilities, result_dtype = prepare_inputs(y_true, y_pred)
         if from_logits:
             probabilities = ops.sigmoid(probabilities)
-        if mode == "binary":
-            targets = ops.expand_dims(targets, -1)
-            probabilities = ops.expand_dims(probabilities, -1)
         classes = probabilities.shape[-1]
         valid = None if ignore_index is None else targets
     if valid is not None:
         valid = ops.cast(valid != ignore_index, probabilities.dtype)
         targets, probabilities = targets * valid, probabilities * valid
     if not is_empty(probabilities):
-        pixels = (ops.shape(probabilities)[0], -1, classes)
+        # Binary masks stay (batch, pixels), without a class axis of size 1:
+        # XLA on the CPU sums over the pixels of a (batch, pixels, 1) array
+        # several times slower. `dice_loss` adds the class axis after its sums.
+        pixels = (ops.shape(probabilities)[0], -1)
+        pixels = pixels if mode == "binary" else (*pixels, classes)
         targets = ops.reshape(targets, pixels)
         probabilities = ops.reshape(probabilities, pixels)
+    elif mode == "binary":
+        targets = ops.expand_dims(targets, -1)
+        probabilities = ops.expand_dims(probabilities, -1)
     return targets, probabilities, result_dtype
 
 
@@ -479,7 +483,7 @@ def dice_loss(
     targets, probabilities, result_dtype = _dice_inputs(
         y_true, y_pred, mode, from_logits, ignore_index
     )
-    classes = probabilities.shape[-1]
+    classes = 1 if mode == "binary" else probabilities.shape[-1]
     if class_weights is not None and len(class_weights) != classes:
         raise ValueError(
             f"`class_weights` must hold one weight per class, {classes} in mode="
@@ -492,12 +496,16 @@ def dice_loss(
         return empty_values(probabilities, axes, result_dtype)
     dtype = probabilities.dtype
     tp, errors = _overlap_and_errors(targets, probabilities, (1,), 1.0, 1.0)
+    if mode == "binary":
+        tp, errors = ops.expand_dims(tp, -1), ops.expand_dims(errors, -1)
     overlap = 2.0 * tp
     weights = None
     if class_weights is not None:
         weights = ops.convert_to_tensor(class_weights, dtype=dtype)
     if generalized:
         volumes = ops.sum(targets, axis=1)
+        if mode == "binary":
+            volumes = ops.expand_dims(volumes, -1)
         if not per_image:
             volumes = ops.sum(volumes, axis=0, keepdims=True)
         sudre = _sudre_weights(volumes)
