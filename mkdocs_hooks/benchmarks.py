@@ -21,6 +21,7 @@ from pathlib import Path
 from mkdocs.structure.files import File, InclusionLevel
 
 ROOT = Path(__file__).resolve().parent.parent
+SEARCH_EXCLUDED = "---\nsearch:\n  exclude: true\n---\n\n"
 
 
 def public_classes() -> list[str]:
@@ -56,7 +57,9 @@ def on_files(files, config):
             File.generated(
                 config,
                 f"benchmarks/{found['machine']['slug']}.md",
-                content=report.markdown(found, public),
+                # Out of the search index, which every page downloads whole: the
+                # report's tables of numbers would add about 100 KB to each page.
+                content=SEARCH_EXCLUDED + report.markdown(found, public),
                 inclusion=InclusionLevel.NOT_IN_NAV,
             )
         )

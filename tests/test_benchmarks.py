@@ -485,10 +485,14 @@ def test_tensorflow_lossbook_bce_from_logits_has_as_many_exponentials_as_keras()
         assert mine == theirs, (slug, mine, theirs)
 
 
-def test_at_16m_same_losses_are_within_target_on_xla_except_poly_logits_on_tf():
-    # The Performance page: at 16M elements, where repeats agree best, only
-    # PolyLoss from logits on TensorFlow (against a fused kernel) misses 1.05x.
-    excepted = {("tensorflow", "PolyLoss(epsilon=0.0, from_logits=True)")}
+def test_at_16m_same_losses_are_within_target_on_xla_except_two_against_tf_fused_ce():
+    # The Performance page: at 16M elements, where repeats agree best, only the
+    # two losses whose built-in is TensorFlow's fused softmax cross-entropy
+    # kernel, from logits on TensorFlow, miss 1.05x.
+    excepted = {
+        ("tensorflow", "PolyLoss(epsilon=0.0, from_logits=True)"),
+        ("tensorflow", "SparseCategoricalFocalLoss(gamma=0.0, from_logits=True)"),
+    }
     checked = 0
     for backend in ("jax", "tensorflow"):
         for slug, run in cpu_runs(backend):

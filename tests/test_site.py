@@ -97,6 +97,18 @@ def test_chinese_config_sets_the_cjk_separator_and_language():
 
 
 @pytest.mark.parametrize("language", CONFIGS)
+def test_benchmark_reports_are_pages_but_stay_out_of_the_search_index(site, language):
+    # Every page downloads the whole index: tables of numbers would weigh on all.
+    assert list((site / language / "benchmarks").glob("*/index.html"))
+    index = json.loads(
+        (site / language / "search/search_index.json").read_text(encoding="utf-8")
+    )
+    locations = [entry["location"] for entry in index["docs"]]
+    assert locations
+    assert [p for p in locations if p.startswith("benchmarks/")] == []
+
+
+@pytest.mark.parametrize("language", CONFIGS)
 def test_every_public_name_is_on_exactly_one_api_page(site, language):
     pages = {
         path.parent.name: path.read_text(encoding="utf-8")
