@@ -60,6 +60,11 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory -k -j2 --output-sync=target \
 		test-jax test-site test-tensorflow test-torch
 
+# The tests run thousands of tiny eager ops, each compiled by XLA on JAX (optax's
+# too): optimising those programs costs more than running them (about 17% of the
+# JAX run). Never for `bench`.
+test-tensorflow test-jax test-torch: export JAX_DISABLE_MOST_OPTIMIZATIONS := 1
+
 test-tensorflow: $(STAMP)
 	KERAS_BACKEND=tensorflow $(PYTEST) $(foreach t,$(SITE_TESTS),--ignore=$(t))
 
