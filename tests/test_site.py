@@ -122,6 +122,23 @@ def test_every_public_name_is_on_exactly_one_api_page(site, language):
 
 
 @pytest.mark.parametrize("language", CONFIGS)
+def test_the_catalog_links_every_public_name_to_its_api_entry(site, language):
+    catalog = "".join(
+        path.read_text(encoding="utf-8")
+        for path in (site / language / "reference/catalog").rglob("index.html")
+    )
+    for name in [*lossbook.__all__, "layers.CosineHead"]:
+        link = rf'href="[^"]*api/[\w-]+/#lossbook\.{re.escape(name)}"'
+        assert re.search(link, catalog), name
+
+
+def test_the_chinese_api_pages_have_chinese_section_titles(site):
+    html = (site / "zh/reference/api/regression/index.html").read_text(encoding="utf-8")
+    assert "参数：" in html and "示例：" in html
+    assert "Parameters:" not in html and "Examples:" not in html
+
+
+@pytest.mark.parametrize("language", CONFIGS)
 def test_language_links_are_relative_so_they_survive_a_sub_path(site, language):
     page = (site / language / "tutorial/custom-loss/index.html").read_text(
         encoding="utf-8"
