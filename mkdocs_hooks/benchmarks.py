@@ -8,8 +8,9 @@ this hook
   results with benchmarks.store and shows them with benchmarks.report;
 - adds `assets/benchmarks.json`, the data the Performance page shows
   (`benchmarks.report.page_data`), and one page per machine,
-  `benchmarks/<machine>/`, its whole Markdown report (`benchmarks.report.markdown`),
-  linked from the Performance page rather than listed in the navigation.
+  `benchmarks/<machine>/`, its whole Markdown report (`benchmarks.report.markdown`)
+  in the site's language, linked from the Performance page rather than listed in
+  the navigation.
 """
 
 import ast
@@ -50,6 +51,7 @@ def on_files(files, config):
 
     reports = store.load()
     public = public_classes()
+    language = config.theme["language"]
     data = json.dumps(report.page_data(reports, public), indent=1)
     files.append(File.generated(config, "assets/benchmarks.json", content=data))
     for found in reports:
@@ -59,7 +61,7 @@ def on_files(files, config):
                 f"benchmarks/{found['machine']['slug']}.md",
                 # Out of the search index, which every page downloads whole: the
                 # report's tables of numbers would add about 100 KB to each page.
-                content=SEARCH_EXCLUDED + report.markdown(found, public),
+                content=SEARCH_EXCLUDED + report.markdown(found, public, language),
                 inclusion=InclusionLevel.NOT_IN_NAV,
             )
         )

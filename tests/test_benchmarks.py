@@ -9,10 +9,13 @@
 - `python -m benchmarks --quick` runs on the backend the tests run under.
 """
 
+import ast
 import copy
 import json
 import math
 import os
+import re
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +37,7 @@ from benchmarks import (
 )
 from benchmarks.backends import count_costly_ops
 from benchmarks.pairings import Pairing, check, elementwise, load, public_losses
+from benchmarks.report.words import CHINESE
 
 ROOT = Path(__file__).parent.parent
 PUBLIC, FUNCTIONS = public_losses(lossbook)
@@ -167,6 +171,8 @@ def test_a_row_growing_faster_than_its_family_is_flagged():
     assert found["A(k=2)"]["sizes"] == [2**20, 2**22, 2**24]
     table = report.growth_table(run)
     assert "time grows too fast" in table and "memory grows too fast" in table
+    table = report.growth_table(run, language="zh")
+    assert "耗时增长过快" in table and "内存增长过快" in table
 
 
 def test_memory_table_compares_batch_losses_with_their_builtin_size_by_size():
@@ -265,6 +271,45 @@ def test_modes_of_one_backend_are_compared_on_what_both_measured():
     assert "| A() | 4M | 0.50 s | 8000.00 ms |" in table
     assert "| 0.50 s, 2 graph breaks | 4000.00 ms | 0.50 [0.45–0.55] |" in table
     assert "1M" not in table
+    table = report.modes_table(results(eager, compiled), "torch", language="zh")
+    assert table.startswith("| lossbook | 规模 | eager：首次调用 | eager：每步 |")
+    assert "| 0.50 s，2 次图中断 | 4000.00 ms |" in table
+
+
+def texts_the_report_translates() -> set[str]:
+    """The strings in every `word(...)` and `words(language)(...)` of the report."""
+    found = set()
+    for path in (ROOT / "benchmarks/report").glob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(call, ast.Call):
+                continue
+            name = call.func.func if isinstance(call.func, ast.Call) else call.func
+            if getattr(name, "id", None) in {"word", "words"} and call.args:
+                found |= {
+                    node.value
+                    for node in ast.walk(call.args[0])
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                }
+    return found - {"en"}
+
+
+def test_every_text_the_report_translates_has_chinese_and_no_chinese_is_unused():
+    assert texts_the_report_translates() == set(CHINESE)
+
+
+@pytest.mark.parametrize("english", sorted(CHINESE))
+def test_the_chinese_text_has_the_placeholders_of_the_english(english):
+    def fields(text):
+        return sorted(f for _, f, _, _ in string.Formatter().parse(text) if f)
+
+    assert fields(CHINESE[english]) == fields(english)
+
+
+def test_an_unknown_language_or_text_fails_loudly():
+    with pytest.raises(KeyError):
+        report.words("fr")
+    with pytest.raises(KeyError):
+        report.words("zh")("a text the report does not use")
 
 
 def test_merge_adds_the_missing_losses_and_keeps_the_others():
@@ -518,6 +563,31 @@ def test_triplet_losses_peak_memory_grows_as_the_square_of_the_batch():
         for key in ("TripletSemiHardLoss(margin=1.0)", "TripletHardLoss(margin=1.0)"):
             assert found[key]["sizes"] == [256, 1024, 4096], (slug, key)
             assert found[key]["memory"] <= 2 + GROWTH_SLACK, (slug, key)
+
+
+def test_chinese_tables_of_the_committed_results_have_chinese_headers():
+    for found in COMMITTED:
+        machine = found["machine"]
+        tables = [report.machine_table(found, "zh")]
+        tables += [report.modes_table(found, "torch", "zh")]
+        for run in found["runs"]:
+            tables += [
+                report.ratio_table(run, language="zh"),
+                report.batch_table(run, "zh"),
+                report.time_table(run, machine, "zh"),
+                report.memory_table(run, "zh"),
+                report.growth_table(run, "zh"),
+                report.slow_table(run, "zh"),
+                report.bandwidth_table(run, machine, language="zh"),
+            ]
+        # Left as they are: lossbook, y_pred, the units GB/s and ms, the modes.
+        kept = {"lossbook", "y_pred", "GB", "s", "ms", "eager", "compile"}
+        for table in tables:
+            header = table.splitlines()[0]
+            assert set(re.findall(r"\b[A-Za-z]\w*", header)) <= kept, header
+        text = report.markdown(found, PUBLIC, "zh")
+        english = report.markdown(found, PUBLIC)
+        assert re.findall(r"\d+\.\d+", text) == re.findall(r"\d+\.\d+", english)
 
 
 def test_on_cpu_mse_moves_more_bytes_per_second_than_bce_on_probabilities():

@@ -164,8 +164,10 @@ def test_copy_button_copies_exactly_the_block_and_the_code_runs(served_site, vis
 def test_notebook_page_shows_outputs_and_a_plot(served_site, visit, language):
     base, _ = served_site
     page = visit(base + f"{language}/how-to/imbalanced/").page
-    assert page.get_by_text(re.compile(r"pos_weight=10\.0\s+recall=")).count() >= 1
-    plot = page.locator('img[src^="data:image/png"]').first
+    recall = {"en": "recall", "zh": "召回率"}[language]
+    assert page.get_by_text(re.compile(rf"pos_weight=10\.0\s+{recall}=")).count() >= 1
+    # An SVG whose labels are text: mkdocs_hooks/notebook_labels.py.
+    plot = page.locator('img[src^="data:image/svg+xml"]').first
     assert plot.is_visible()
     assert plot.evaluate("img => img.naturalWidth") > 100
     assert '"cell_type"' not in page.inner_text("body")

@@ -1,7 +1,9 @@
 """Guards on docs/: every fence runs, every page has its twin with the same code."""
 
+import ast
 import json
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -100,12 +102,60 @@ def without_comments(code: str) -> str:
 
 
 def code_blocks(path: Path) -> list[str]:
-    if path.suffix == ".ipynb":
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    else:
-        sources = [body for _, info, body in fences(path)]
-    return [without_comments(source) for source in sources]
+    return [without_comments(body) for _, _, body in fences(path)]
+
+
+def notebook_cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def is_labels(cell: dict) -> bool:
+    """A notebook's labels cell: what the page prints and draws, in its language."""
+    return "labels" in cell["metadata"].get("tags", [])
+
+
+def labels(cell: dict) -> tuple[str, list[tuple[str, str]]]:
+    """The name and the (key, value) pairs of `NAME = {"key": "value", ...}`."""
+    body = ast.parse("".join(cell["source"])).body
+    assert len(body) == 1 and isinstance(body[0], ast.Assign), "one assignment only"
+    targets, value = body[0].targets, body[0].value
+    assert len(targets) == 1 and isinstance(targets[0], ast.Name), "one NAME = ..."
+    assert isinstance(value, ast.Dict), "NAME = {...}, a dict literal"
+    pairs = list(zip(value.keys, value.values, strict=True))
+    assert all(
+        isinstance(node, ast.Constant) and isinstance(node.value, str)
+        for pair in pairs
+        for node in pair
+    ), "string keys and string values only"
+    return targets[0].id, [(key.value, text.value) for key, text in pairs]
+
+
+def placeholders(text: str) -> set[str]:
+    """The field names of a str.format string (their format specs may differ)."""
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field}
+
+
+def assert_twin_notebooks(en: list[dict], zh: list[dict]) -> None:
+    """The same code comments aside, but for the labels cells: at the same places,
+    each one dict with the same name, the same keys in the same order, and values
+    with the same placeholders."""
+    places = [index for index, cell in enumerate(en) if is_labels(cell)]
+    assert places == [i for i, c in enumerate(zh) if is_labels(c)], "labels places"
+    en_code, zh_code = (
+        [
+            without_comments("".join(cell["source"]))
+            for cell in cells
+            if cell["cell_type"] == "code" and not is_labels(cell)
+        ]
+        for cells in (en, zh)
+    )
+    assert zh_code == en_code
+    for index in places:
+        (en_name, en_pairs), (zh_name, zh_pairs) = labels(en[index]), labels(zh[index])
+        assert zh_name == en_name, "the same name"
+        assert [k for k, _ in zh_pairs] == [k for k, _ in en_pairs], "the same keys"
+        for (key, en_text), (_, zh_text) in zip(en_pairs, zh_pairs, strict=True):
+            assert placeholders(zh_text) == placeholders(en_text), f"{key}: fields"
 
 
 def test_twin_code_may_differ_in_comments_but_not_in_doctest_directives():
@@ -119,7 +169,62 @@ def test_twin_code_may_differ_in_comments_but_not_in_doctest_directives():
 
 @pytest.mark.parametrize("page", sorted(pages("en") & pages("zh")))
 def test_twin_pages_have_the_same_code_comments_aside(page):
-    assert code_blocks(DOCS / "zh" / page) == code_blocks(DOCS / "en" / page)
+    en, zh = DOCS / "en" / page, DOCS / "zh" / page
+    if page.endswith(".ipynb"):
+        assert_twin_notebooks(*(notebook_cells(path) for path in (en, zh)))
+    else:
+        assert code_blocks(zh) == code_blocks(en)
+
+
+def a_notebook(labels_source: str, at: int = 1) -> list[dict]:
+    """Two code cells and a labels cell, in memory."""
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": ["import string"]},
+        {"cell_type": "code", "metadata": {}, "source": ["print(TEXT['hi'])"]},
+    ]
+    labels_cell = {"cell_type": "code", "metadata": {"tags": ["labels"]}}
+    cells.insert(at, labels_cell | {"source": [labels_source]})
+    return cells
+
+
+ENGLISH = 'TEXT = {"hi": "{name:12} says hello", "bye": "bye"}'
+
+
+def test_twin_notebooks_may_differ_in_their_labels_cell_and_format_specs():
+    chinese = 'TEXT = {"hi": "{name:6} 问好", "bye": "再见"}  # 本页的文字'
+    assert_twin_notebooks(a_notebook(ENGLISH), a_notebook(chinese))
+
+
+@pytest.mark.parametrize(
+    "chinese, rule",
+    [
+        ('TEXT = {"hi": "{name} 问好", "bye": "再见"}\nprint(TEXT)', "one assignment"),
+        ('TEXT = WORDS = {"hi": "{name} 问好", "bye": "再见"}', "one NAME"),
+        ('TEXT = dict(hi="{name} 问好", bye="再见")', "a dict literal"),
+        ('TEXT = {"hi": f"{name} 问好", "bye": "再见"}', "string values only"),
+        ('TEXT = {"hi": "{name} 问好", **{"bye": "再见"}}', "string keys"),
+        ('WORDS = {"hi": "{name} 问好", "bye": "再见"}', "the same name"),
+        ('TEXT = {"bye": "再见", "hi": "{name} 问好"}', "the same keys"),
+        ('TEXT = {"hi": "{name} 问好"}', "the same keys"),
+        ('TEXT = {"hi": "{who} 问好", "bye": "再见"}', "hi: fields"),
+        ('TEXT = {"hi": "问好", "bye": "再见"}', "hi: fields"),
+    ],
+)
+def test_a_labels_cell_that_breaks_a_rule_fails(chinese, rule):
+    with pytest.raises(AssertionError, match=re.escape(rule)):
+        assert_twin_notebooks(a_notebook(ENGLISH), a_notebook(chinese))
+
+
+def test_a_labels_cell_elsewhere_in_the_twin_fails():
+    with pytest.raises(AssertionError, match="labels places"):
+        assert_twin_notebooks(a_notebook(ENGLISH), a_notebook(ENGLISH, at=2))
+
+
+def test_twin_notebooks_with_other_code_outside_the_labels_cell_fail():
+    other = a_notebook(ENGLISH)
+    other[0]["source"] = ["import json"]
+    with pytest.raises(AssertionError):
+        assert_twin_notebooks(a_notebook(ENGLISH), other)
 
 
 def heading_levels(path: Path) -> list[int]:
@@ -225,3 +330,20 @@ def test_a_docstring_block_that_relies_on_an_earlier_rendered_block_fails(
     examples[0].evaluate()
     examples[3].evaluate()  # after a blank line
     assert "answer" not in examples[3].namespace
+
+
+API_PAGES = sorted((DOCS / "en" / "reference/api").glob("*.md")) + sorted(
+    (DOCS / "zh" / "reference/api").glob("*.md")
+)
+CLASS_BLOCK = re.compile(
+    r"^::: lossbook\.(?:layers\.)?[A-Z]\w*\n(?:    .*\n)*\n(?P<next>.*)", re.MULTILINE
+)
+
+
+@pytest.mark.parametrize(
+    "path", API_PAGES, ids=lambda p: p.relative_to(DOCS).as_posix()
+)
+def test_every_class_on_an_api_page_links_back_to_where_it_is_explained(path):
+    blocks = list(CLASS_BLOCK.finditer(path.read_text(encoding="utf-8")))
+    for block in blocks:
+        assert re.search(r"\]\(\.\./[^)]+\.md(#[\w-]+)?\)", block["next"]), block[0]

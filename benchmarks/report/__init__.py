@@ -4,8 +4,9 @@ A results dict (one machine; see benchmarks/store.py) holds `runs`, one per back
 and mode, each with `rows` (the pairings it measured) and `measurements` (one per row
 and size). `data` computes (ratios, growth exponents, the rows that miss the target,
 the losses not measured); `tables` writes Markdown tables, `markdown` a machine's
-whole report. The Performance notebook and the
-site build (mkdocs_hooks/benchmarks.py) use both through this module.
+whole report, in English or, with `language="zh"`, in Chinese (`words`). The
+Performance notebook and the site build (mkdocs_hooks/benchmarks.py) use both
+through this module.
 """
 
 from benchmarks.report.data import (
@@ -39,11 +40,13 @@ from benchmarks.report.tables import (
     modes_table,
     ops_text,
     ratio_table,
+    relation_text,
     size_label,
     slow_table,
     table,
     time_table,
 )
+from benchmarks.report.words import words
 
 __all__ = [
     "bandwidth_reference",
@@ -70,6 +73,7 @@ __all__ = [
     "paired_element_rows",
     "ratio_curves",
     "ratio_table",
+    "relation_text",
     "rows",
     "scale_sizes",
     "size_label",
@@ -80,4 +84,5 @@ __all__ = [
     "timed",
     "title",
     "unknown_losses",
+    "words",
 ]

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from benchmarks import GROWTH_SLACK, MODES, TARGET_FROM_ELEMENTS, TARGET_RATIO
+from benchmarks.report.words import words
 
 
 def scale_sizes(sizes: Any) -> tuple[int, ...]:
@@ -150,11 +151,14 @@ def costly_ops(run: dict[str, Any], key: str) -> dict[str, dict[str, int] | None
     return {}
 
 
-def bandwidth_reference(machine: dict[str, Any], run: dict[str, Any]) -> tuple:
+def bandwidth_reference(
+    machine: dict[str, Any], run: dict[str, Any], language: str = "en"
+) -> tuple:
     """(GB/s, what it is) that achieved bandwidth is compared with on this run."""
+    word = words(language)
     if run.get("device") == "gpu" and machine.get("gpu_peak_gbps"):
-        return machine["gpu_peak_gbps"], "the GPU's data-sheet peak"
-    return machine["numpy_copy_gbps"], "NumPy's in-place x += 1, one thread"
+        return machine["gpu_peak_gbps"], word("the GPU's data-sheet peak")
+    return machine["numpy_copy_gbps"], word("NumPy's in-place x += 1, one thread")
 
 
 def measured_losses(report: dict[str, Any] | None, backend: str, mode: str) -> set:

@@ -7,6 +7,7 @@ from typing import Any
 
 from benchmarks import TARGET_FROM_ELEMENTS, TARGET_RATIO
 from benchmarks.report import data
+from benchmarks.report.words import words
 
 
 def size_label(size: int, unit: str = "elements") -> str:
@@ -18,9 +19,9 @@ def size_label(size: int, unit: str = "elements") -> str:
     return str(size)
 
 
-def table(header: list[str], body: list[list[Any]]) -> str:
+def table(header: list[str], body: list[list[Any]], language: str = "en") -> str:
     if not body:
-        return "None."
+        return words(language)("None.")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in body]
     return "\n".join(lines)
@@ -42,14 +43,24 @@ def fmt_bytes(count: float | None) -> str:
     return f"{count:.0f} B"
 
 
-def ops_text(counts: dict[str, int] | None) -> str:
+def ops_text(counts: dict[str, int] | None, language: str = "en") -> str:
     if counts is None:
         return "–"
-    return ", ".join(f"{op} ×{n}" for op, n in counts.items()) or "none"
+    return ", ".join(f"{op} ×{n}" for op, n in counts.items()) or words(language)(
+        "none"
+    )
 
 
-def ratio_table(run: dict[str, Any], from_size: int = 0) -> str:
+def relation_text(relation: str, language: str = "en") -> str:
+    """'same', 'same x0.5' or 'nearest', in `language`."""
+    word = words(language)
+    name, times, factor = relation.partition(" x")
+    return {"same": word("same"), "nearest": word("nearest")}[name] + times + factor
+
+
+def ratio_table(run: dict[str, Any], from_size: int = 0, language: str = "en") -> str:
     """Ratio to the built-in [Q1–Q3] by size, bold where it misses the target."""
+    word = words(language)
     found = [m for m in data.timed(run) if m["size"] >= from_size]
     keys = data.paired_element_rows(run)
     sizes = sorted({m["size"] for m in found if m["row"] in keys})
@@ -63,13 +74,15 @@ def ratio_table(run: dict[str, Any], from_size: int = 0) -> str:
             for s in sizes
         ]
         row = data.rows(run)[key]
-        body.append([key, row["builtin"], row["relation"], *cells])
-    header = ["lossbook", "built-in", "relation", *map(size_label, sizes)]
-    return table(header, body)
+        relation = relation_text(row["relation"], language)
+        body.append([key, row["builtin"], relation, *cells])
+    header = ["lossbook", word("built-in"), word("relation"), *map(size_label, sizes)]
+    return table(header, body, language)
 
 
-def batch_table(run: dict[str, Any]) -> str:
+def batch_table(run: dict[str, Any], language: str = "en") -> str:
     """Rows over a batch or without a built-in: time per step (ratio) by size."""
+    word = words(language)
     paired = set(data.paired_element_rows(run))
     body = []
     for key, row in data.rows(run).items():
@@ -84,12 +97,15 @@ def batch_table(run: dict[str, Any]) -> str:
                     text += f" ({m['ratio']['median']:.2f}×)"
                 cells.append(text)
         body.append([key, row["builtin"] or "–", row["layout"], "; ".join(cells)])
-    header = ["lossbook", "nearest built-in", "y_pred", "time per step (ratio)"]
-    return table(header, body)
+    header = ["lossbook", word("nearest built-in"), "y_pred"]
+    return table(header + [word("time per step (ratio)")], body, language)
 
 
-def time_table(run: dict[str, Any], machine: dict[str, Any]) -> str:
+def time_table(
+    run: dict[str, Any], machine: dict[str, Any], language: str = "en"
+) -> str:
     """Median time per step of each implementation, bandwidth, peak memory."""
+    word = words(language)
     reference, _ = data.bandwidth_reference(machine, run)
     units = {key: row["size_unit"] for key, row in data.rows(run).items()}
     body = []
@@ -104,12 +120,14 @@ def time_table(run: dict[str, Any], machine: dict[str, Any]) -> str:
         )
         cells.append(fmt_bytes(data.peak_bytes(m)))
         body.append(cells)
-    header = ["lossbook", "size", "lossbook ms", "built-in ms", "naive ms"]
-    return table(header + ["GB/s (% of reference)", "peak memory"], body)
+    header = ["lossbook", word("size"), "lossbook ms"]
+    header += [word("built-in ms"), word("naive ms"), word("GB/s (% of reference)")]
+    return table(header + [word("peak memory")], body, language)
 
 
-def memory_table(run: dict[str, Any]) -> str:
+def memory_table(run: dict[str, Any], language: str = "en") -> str:
     """Peak memory of the losses over a batch and of their built-ins, by size."""
+    word = words(language)
     units = {key: row["size_unit"] for key, row in data.rows(run).items()}
     body = []
     for m in data.timed(run):
@@ -126,26 +144,31 @@ def memory_table(run: dict[str, Any]) -> str:
                 "–" if ratio is None else f"{ratio:.1f}",
             ]
         )
-    header = ["lossbook", "size", "peak memory", "built-in's", "ratio"]
-    return table(header, body)
+    header = ["lossbook", word("size"), word("peak memory"), word("built-in's")]
+    return table(header + [word("ratio")], body, language)
 
 
-def growth_table(run: dict[str, Any]) -> str:
+def growth_table(run: dict[str, Any], language: str = "en") -> str:
     """Growth exponents per row, the built-in's beside them, flags."""
+    word = words(language)
+    measures = {"time": word("time"), "memory": word("memory")}
     body = []
     for g in data.growth(run):
         sizes = ", ".join(size_label(s, g["unit"]) for s in g["sizes"])
         cells = [g["row"], sizes, f"{g['time']:.2f}"]
         cells.append(f"{g['builtin_time']:.2f}" if "builtin_time" in g else "–")
-        cells.append(f"{g['memory']:.2f}" if "memory" in g else "not measured")
-        flag = " and ".join(g["too_fast"]) if g["too_fast"] else ""
-        verb = "grow" if len(g["too_fast"]) > 1 else "grows"
-        body.append(cells + [g["expected"], f"{flag} {verb} too fast" if flag else ""])
-    header = ["lossbook", "sizes", "time exponent", "built-in's", "memory exponent"]
-    return table(header + ["expected", ""], body)
+        cells.append(f"{g['memory']:.2f}" if "memory" in g else word("not measured"))
+        flag = word(" and ").join(measures[k] for k in g["too_fast"])
+        several = len(g["too_fast"]) > 1
+        warning = word("{flag} grow too fast" if several else "{flag} grows too fast")
+        body.append(cells + [g["expected"], warning.format(flag=flag) if flag else ""])
+    header = ["lossbook", word("sizes"), word("time exponent"), word("built-in's")]
+    header += [word("memory exponent"), word("expected"), ""]
+    return table(header, body, language)
 
 
-def slow_table(run: dict[str, Any]) -> str:
+def slow_table(run: dict[str, Any], language: str = "en") -> str:
+    word = words(language)
     slow: dict[str, list[str]] = {}
     for m in data.missing_target(run):
         ratio = m["ratio"]["median"]
@@ -153,15 +176,19 @@ def slow_table(run: dict[str, Any]) -> str:
     body = []
     for key, found in slow.items():
         ops = data.costly_ops(run, key)
+        relation = relation_text(data.rows(run)[key]["relation"], language)
         body.append(
-            [key, data.rows(run)[key]["relation"], "; ".join(found)]
-            + [ops_text(ops.get(name)) for name in ("lossbook", "builtin")]
+            [key, relation, "; ".join(found)]
+            + [ops_text(ops.get(name), language) for name in ("lossbook", "builtin")]
         )
-    header = ["lossbook", "relation", "ratio", "ops: lossbook", "ops: built-in"]
-    return table(header, body)
+    header = ["lossbook", word("relation"), word("ratio")]
+    header += [word("ops: lossbook"), word("ops: built-in")]
+    return table(header, body, language)
 
 
-def bandwidth_table(run: dict[str, Any], machine: dict[str, Any], from_size=0) -> str:
+def bandwidth_table(
+    run: dict[str, Any], machine: dict[str, Any], from_size=0, language: str = "en"
+) -> str:
     reference, _ = data.bandwidth_reference(machine, run)
     found = [m for m in data.timed(run) if "lossbook_gbps" in m]
     sizes = sorted({m["size"] for m in found if m["size"] >= from_size})
@@ -173,12 +200,15 @@ def bandwidth_table(run: dict[str, Any], machine: dict[str, Any], from_size=0) -
             for s in sizes
         ]
         body.append([key, *cells])
-    return table(["lossbook", *(f"GB/s at {size_label(s)}" for s in sizes)], body)
+    at_size = words(language)("GB/s at {size}")
+    header = ["lossbook", *(at_size.format(size=size_label(s)) for s in sizes)]
+    return table(header, body, language)
 
 
-def modes_table(report: dict[str, Any], backend: str) -> str:
+def modes_table(report: dict[str, Any], backend: str, language: str = "en") -> str:
     """A backend's modes side by side, on the rows and sizes they all measured
     (with the graph breaks of lossbook's step, where a compiler counts them)."""
+    word = words(language)
     runs = [r for r in report["runs"] if r["backend"] == backend and "mode" in r]
     found = [{(m["row"], m["size"]): m for m in data.timed(r)} for r in runs]
     shared = sorted(set.intersection(*map(set, found))) if found else []
@@ -190,10 +220,13 @@ def modes_table(report: dict[str, Any], backend: str) -> str:
             step = f"{m['lossbook']['median_s'] * 1e3:.2f} ms"
             first = f"{m['lossbook_compile_s']:.2f} s"
             breaks = m.get("compiled", {}).get("lossbook", {}).get("graph_breaks")
-            first += f", {breaks} graph breaks" if breaks else ""
+            first += (
+                word(", {breaks} graph breaks").format(breaks=breaks) if breaks else ""
+            )
             cells += [first, step, fmt_ratio(m.get("ratio"))]
         body.append(cells)
-    header = ["lossbook", "size"]
+    header = ["lossbook", word("size")]
+    columns = [word("{mode}: first call"), word("{mode}: step"), word("{mode}: ratio")]
     for run in runs:
-        header += [f"{run['mode']}: {w}" for w in ("first call", "step", "ratio")]
-    return table(header, body)
+        header += [column.format(mode=run["mode"]) for column in columns]
+    return table(header, body, language)
