@@ -1,18 +1,22 @@
 """Both sites build strictly, with executed notebooks, and are what readers need."""
 
+import base64
 import json
 import re
 from pathlib import Path
 
+import keras
 import pytest
 import yaml
 from mkdocs.config import load_config
 
 import lossbook
+from mkdocs_hooks.figures.specs import FIGURES, OVERVIEWS
 
 ROOT = Path(__file__).parent.parent
 CONFIGS = {"en": "mkdocs.yml", "zh": "mkdocs.zh.yml"}
 CJK_SEPARATOR = r"[\s\u200b\u3000\-、。，．？！；]+"
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +41,43 @@ def test_no_page_shows_raw_notebook_json(site, language):
         assert '"cell_type"' not in page.read_text(encoding="utf-8"), page
 
 
+# What the imbalanced-data notebook prints and draws, in each language.
+RESULT_LINE = {
+    "en": r"pos_weight=10\.0\s+recall=0\.\d\d\s+precision=0\.\d\d",
+    "zh": r"pos_weight=10\.0\s+召回率=0\.\d\d\s+精确率=0\.\d\d",
+}
+LEGEND = {"en": ["recall", "precision"], "zh": ["召回率", "精确率"]}
+
+
 @pytest.mark.parametrize("language", CONFIGS)
 def test_notebook_page_shows_executed_outputs_and_a_plot(site, language):
     page = (site / language / "how-to/imbalanced/index.html").read_text(
         encoding="utf-8"
     )
-    assert re.search(r"pos_weight=10\.0\s+recall=0\.\d\d\s+precision=0\.\d\d", page)
-    assert re.search(r'<img[^>]+src="data:image/png;base64,', page)
+    assert re.search(RESULT_LINE[language], page)
+    (plot,) = re.findall(r'<img[^>]+src="data:image/svg\+xml;base64,([^"]+)"', page)
+    # The labels are SVG text, which the browser draws with its own (CJK) fonts.
+    svg = base64.b64decode(plot).decode("utf-8")
+    for label in LEGEND[language]:
+        assert re.search(rf"<text [^>]*>{label}</text>", svg), label
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_the_notebooks_labels_cells_are_out_of_the_search_index(site, language):
+    # They repeat what the outputs show (mkdocs_hooks/notebook_labels.py).
+    index = (site / language / "search/search_index.json").read_text(encoding="utf-8")
+    texts = [doc["text"] for doc in json.loads(index)["docs"]]
+    assert not any("TEXT = {" in text for text in texts)
+    assert any('label=TEXT["recall"]' in text for text in texts)
+
+
+def test_the_chinese_benchmark_tables_have_chinese_headers(site):
+    # benchmarks.report writes them in the site's language (benchmarks/report/words.py).
+    pages = [site / "zh/explanation/performance/index.html"]
+    pages += sorted((site / "zh/benchmarks").glob("*/index.html"))
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<th>关系</th>" in html and "<th>relation</th>" not in html, page
 
 
 @pytest.mark.parametrize("language", CONFIGS)
@@ -74,6 +108,13 @@ def test_chinese_search_indexes_glossary_terms_as_whole_words(site):
     )
     # jieba separates words with zero-width spaces; 交叉熵 must be one of them.
     assert re.search(r"(^|[\s\u200b])交叉熵($|[\s\u200b])", page)
+
+
+def test_the_search_index_is_written_as_utf8_not_ascii_escapes(site):
+    # Every page downloads it whole (mkdocs_hooks/search_index.py).
+    raw = (site / "zh/search/search_index.json").read_text(encoding="utf-8")
+    assert "交叉熵" in raw and not re.search(r"\\u[4-9][0-9a-f]{3}", raw)
+    assert json.loads(raw)["config"]["lang"] == ["zh"]
 
 
 def test_jieba_splits_a_compound_into_glossary_words():
@@ -190,3 +231,61 @@ def test_chinese_pages_use_a_cjk_system_font_stack(site):
     page = (site / "zh/index.html").read_text(encoding="utf-8")
     assert "assets/stylesheets/lossbook.css" in page
     assert "fonts.googleapis" not in page and "fonts.gstatic" not in page
+
+
+def public_losses() -> list[str]:
+    return [
+        name
+        for name in lossbook.__all__
+        if isinstance(getattr(lossbook, name), type)
+        and issubclass(getattr(lossbook, name), keras.losses.Loss)
+    ]
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_every_public_loss_has_exactly_one_figure_file(site, language):
+    files = {path.stem for path in (site / language / "figures").glob("*.svg")}
+    assert files == {figure.name for figure in FIGURES} | {o.name for o in OVERVIEWS}
+    for loss in public_losses():
+        drawn = [figure.function for figure in FIGURES if figure.loss == loss]
+        assert len(drawn) == 1 and drawn[0] in files, loss
+        assert getattr(lossbook, drawn[0]) is not None
+
+
+def figure_images(page: Path) -> list[tuple[str, str]]:
+    """(src, alt) of each figure image of a built page."""
+    html = page.read_text(encoding="utf-8")
+    images = re.findall(r"<img\b[^>]*>", html)
+    found = []
+    for image in images:
+        src = re.search(r'\bsrc="([^"]*figures/[^"]+\.svg)"', image)
+        if src:
+            alt = re.search(r'\balt="([^"]*)"', image)
+            found.append((src[1], alt[1] if alt else ""))
+    return found
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_every_figure_image_of_a_page_resolves_and_has_alt_text(site, language):
+    pages = {spec.page for spec in (*FIGURES, *OVERVIEWS)}
+    built = {
+        site / language / page.removesuffix(".md") / "index.html" for page in pages
+    }
+    catalog = set((site / language / "reference/catalog").glob("*/index.html"))
+    assert catalog <= built
+    for page in built:
+        source = next(p for p in pages if page.parent.name in p)
+        images = figure_images(page)
+        shown = [spec for spec in (*FIGURES, *OVERVIEWS) if spec.page == source]
+        assert len(images) == len(shown), page
+        for src, alt in images:
+            assert (page.parent / src).resolve().is_file(), (page, src)
+            assert alt and (language != "zh" or CJK.search(alt)), (page, src)
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_figures_are_small_and_labelled_in_the_language_of_their_site(site, language):
+    for svg in (site / language / "figures").glob("*.svg"):
+        text = svg.read_text(encoding="utf-8")
+        assert len(text.encode()) < 60_000, svg.name
+        assert bool(CJK.search(text)) == (language == "zh"), svg.name
