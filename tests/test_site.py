@@ -267,14 +267,14 @@ def figure_images(page: Path) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("language", CONFIGS)
 def test_every_figure_image_of_a_page_resolves_and_has_alt_text(site, language):
-    pages = {spec.page for spec in (*FIGURES, *OVERVIEWS)}
+    sources = {spec.page for spec in (*FIGURES, *OVERVIEWS)}
     built = {
-        site / language / page.removesuffix(".md") / "index.html" for page in pages
+        site / language / source.removesuffix(".md") / "index.html": source
+        for source in sources
     }
     catalog = set((site / language / "reference/catalog").glob("*/index.html"))
-    assert catalog <= built
-    for page in built:
-        source = next(p for p in pages if page.parent.name in p)
+    assert catalog <= set(built)
+    for page, source in built.items():
         images = figure_images(page)
         shown = [spec for spec in (*FIGURES, *OVERVIEWS) if spec.page == source]
         assert len(images) == len(shown), page
