@@ -9,6 +9,7 @@ silently depends on an earlier one fails.
 """
 
 import doctest
+import re
 from collections.abc import Iterable
 
 from sybil import Document, Example, Region
@@ -69,3 +70,22 @@ class StandaloneDocstrings:
                 starting_fresh(region)
             previous_end = region.end
             yield region
+
+
+# The opening line of a Markdown fence, also inside quotes and list items.
+FENCE_OPENING = re.compile(
+    r"^(?P<indent>\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$"
+)
+
+
+def comment_start(line: str) -> int:
+    """Where the line's `# ...` comment starts (outside string literals), or its end."""
+    quote = None
+    for position, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return position
+    return len(line)

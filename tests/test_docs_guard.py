@@ -7,7 +7,12 @@ import string
 from pathlib import Path
 
 import pytest
-from docs_harness import StandaloneDocstrings, StandaloneMarkdownBlocks
+from docs_harness import (
+    FENCE_OPENING,
+    StandaloneDocstrings,
+    StandaloneMarkdownBlocks,
+    comment_start,
+)
 from markdown.extensions.toc import slugify
 from sybil import Document
 from sybil.document import PythonDocStringDocument
@@ -15,16 +20,13 @@ from sybil.document import PythonDocStringDocument
 DOCS = Path(__file__).parent.parent / "docs"
 COLLECTED = {"python", "pycon"}
 NOT_PYTHON = {"bash", "console", "text", "yaml", "toml", "json", "html", "css"}
-OPENING = re.compile(
-    r"^(?P<indent>\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?)(?P<fence>`{3,}|~{3,})(?P<info>.*)$"
-)
 
 
 def fences(path: Path) -> list[tuple[int, str, str]]:
     """(line number, info string, body) of every fenced block of a Markdown file."""
     found, lines, index = [], path.read_text(encoding="utf-8").splitlines(), 0
     while index < len(lines):
-        opening = OPENING.match(lines[index])
+        opening = FENCE_OPENING.match(lines[index])
         if not opening:
             index += 1
             continue
@@ -85,17 +87,9 @@ def without_comments(code: str) -> str:
     """
     kept = []
     for line in code.splitlines():
-        quote, cut = None, len(line)
-        for position, char in enumerate(line):
-            if quote:
-                quote = None if char == quote else quote
-            elif char in "'\"":
-                quote = char
-            elif char == "#":
-                cut = position
-                if line[position:].startswith("# doctest:"):
-                    cut = len(line)
-                break
+        cut = comment_start(line)
+        if line[cut:].startswith("# doctest:"):
+            cut = len(line)
         if line[:cut].strip() not in {"", ">>>", "..."}:
             kept.append(line[:cut].rstrip())
     return "\n".join(kept)

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from docs_harness import FENCE_OPENING, comment_start
 
 ROOT = Path(__file__).parent.parent
 ZH = ROOT / "docs/zh"
@@ -37,8 +38,6 @@ REJECTED = {
     "site_description": ("正确编写 Keras 3 自定义损失函数", [r"用对 Keras"]),
 }
 
-OPENING = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?(`{3,}|~{3,})")
-
 
 def blank(match: re.Match) -> str:
     return " " * len(match[0])
@@ -46,15 +45,8 @@ def blank(match: re.Match) -> str:
 
 def comment(line: str) -> str:
     """The line with all but its `# ...` comment (outside strings) blanked out."""
-    quote = None
-    for position, char in enumerate(line):
-        if quote:
-            quote = None if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "#":
-            return " " * position + line[position:]
-    return ""
+    start = comment_start(line)
+    return " " * start + line[start:]
 
 
 def prose(text: str) -> str:
@@ -68,9 +60,9 @@ def markdown_lines(lines: list[str], glossary: bool = False):
     """(index, Chinese text) of Markdown lines: the prose, or the comments in fences."""
     fence = None
     for index, line in enumerate(lines):
-        opening = OPENING.match(line)
+        opening = FENCE_OPENING.match(line)
         if fence is None and opening:
-            fence = opening[1]
+            fence = opening["fence"]
         elif fence and line.strip().startswith(fence) and not line.strip().strip("`~"):
             fence = None
         elif fence:
