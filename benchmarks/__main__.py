@@ -45,11 +45,12 @@ def worker_env(quick: bool) -> dict[str, str]:
         "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "0"),
         "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
     }
-    if quick and "XLA_FLAGS" not in env:
+    flags = env.get("XLA_FLAGS", "")
+    if quick and "--xla_backend_optimization_level" not in flags:
         # Quick runs check the machinery, not the speed: XLA compiles about twice
         # as fast without LLVM's optimisations (the HLO, where ops are counted,
         # is the same).
-        env["XLA_FLAGS"] = "--xla_backend_optimization_level=0"
+        env["XLA_FLAGS"] = f"{flags} --xla_backend_optimization_level=0".strip()
     return env
 
 

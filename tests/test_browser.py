@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from helpers import require_or_skip
+from page_weight import markdown_pages, page_resources, page_weight
 
 ROOT = Path(__file__).parent.parent
 SCREENSHOTS = ROOT / "site-screenshots"
@@ -24,7 +25,6 @@ CHROMIUM_FLAGS = [
 ]
 LANGUAGES = ["en", "zh"]
 TUTORIAL = "tutorial/custom-loss/"
-MAX_PAGE_BYTES = 1_500_000
 
 
 def chromium_path() -> str | None:
@@ -198,24 +198,26 @@ def test_axe_finds_no_serious_or_critical_violation(served_site, visit, language
     assert serious == []
 
 
-def markdown_page_urls(base: str, language: str) -> list[str]:
-    urls = []
-    for source in sorted((ROOT / "docs" / language).rglob("*.md")):
-        path = source.relative_to(ROOT / "docs" / language).with_suffix("").as_posix()
-        path = "" if path == "index" else path.removesuffix("/index") + "/"
-        urls.append(f"{base}{language}/{path}")
-    return urls
+def heaviest_page(site: Path, language: str) -> str:
+    """The language's heaviest Markdown page, by the weight read off the files."""
+    pages = markdown_pages(ROOT / "docs", language)
+    return max(pages, key=lambda page: page_weight(site, page))
 
 
-def test_no_markdown_page_weighs_more_than_the_limit(served_site, visit):
-    base, _ = served_site
-    weights = {
-        url: visit(url).bytes
-        for language in LANGUAGES
-        for url in markdown_page_urls(base, language)
-    }
-    report = sorted(weights.items(), key=lambda item: -item[1])
-    print("\nTransferred bytes per Markdown page, heaviest first:")
-    for url, size in report:
-        print(f"{size:>11,}  {url}")
-    assert report[0][1] <= MAX_PAGE_BYTES, report[:3]
+@pytest.mark.parametrize("kind", ["home", "api", "heaviest"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_page_requests_nothing_its_weight_leaves_out(
+    served_site, visit, kind, language
+):
+    base, site = served_site
+    page = {
+        "home": f"{language}/",
+        "api": f"{language}/reference/api/classification/",
+        "heaviest": heaviest_page(site, language),
+    }[kind]
+    opened = visit(base + page)
+    prefix = urlparse(base).path
+    requested = {urlparse(url).path.removeprefix(prefix) for url in opened.requests}
+    counted = page_resources(site, page)
+    assert requested <= set(counted), sorted(requested - set(counted))
+    assert opened.bytes <= page_weight(site, page)

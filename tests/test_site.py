@@ -9,6 +9,7 @@ import keras
 import pytest
 import yaml
 from mkdocs.config import load_config
+from page_weight import markdown_pages, page_weight
 
 import lossbook
 from mkdocs_hooks.figures.specs import FIGURES, OVERVIEWS
@@ -289,3 +290,19 @@ def test_figures_are_small_and_labelled_in_the_language_of_their_site(site, lang
         text = svg.read_text(encoding="utf-8")
         assert len(text.encode()) < 60_000, svg.name
         assert bool(CJK.search(text)) == (language == "zh"), svg.name
+
+
+MAX_PAGE_BYTES = 1_500_000
+
+
+def test_no_markdown_page_weighs_more_than_the_limit(site):
+    weights = {
+        page: page_weight(site, page)
+        for language in CONFIGS
+        for page in markdown_pages(ROOT / "docs", language)
+    }
+    report = sorted(weights.items(), key=lambda item: -item[1])
+    print("\nBytes a first visit downloads, per Markdown page, heaviest first:")
+    for page, size in report:
+        print(f"{size:>11,}  {page}")
+    assert report[0][1] <= MAX_PAGE_BYTES, report[:3]
