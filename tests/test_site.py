@@ -306,3 +306,25 @@ def test_no_markdown_page_weighs_more_than_the_limit(site):
     for page, size in report:
         print(f"{size:>11,}  {page}")
     assert report[0][1] <= MAX_PAGE_BYTES, report[:3]
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_llms_txt_lists_every_markdown_page_under_the_nav_sections(
+    served_site, language
+):
+    base, site = served_site
+    text = (site / language / "llms.txt").read_text(encoding="utf-8")
+    nav = load_config(str(ROOT / CONFIGS[language])).nav
+    assert re.findall(r"^## (.+)$", text, re.MULTILINE) == [next(iter(i)) for i in nav]
+    linked = [
+        link.removeprefix(base)
+        for link in re.findall(r"^- \[[^]]+\]\((\S+)\)", text, re.MULTILINE)
+    ]
+    pages = markdown_pages(ROOT / "docs", language)
+    assert sorted(linked) == sorted(f"{page}index.md" for page in pages)
+    full = (site / language / "llms-full.txt").read_text(encoding="utf-8")
+    for link in linked:
+        markdown = (site / link).read_text(encoding="utf-8")
+        title = re.search(r"^# (.+)$", markdown, re.MULTILINE)[1]
+        assert title in full, link
+        assert language == "en" or CJK.search(markdown), link

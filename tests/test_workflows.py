@@ -76,3 +76,26 @@ def test_pages_builds_with_make_and_only_the_deploy_job_may_write():
         s for s in jobs["build"]["steps"] if "upload-pages" in s.get("uses", "")
     )
     assert upload["with"]["path"] == "site"
+
+
+def test_release_builds_once_on_a_version_tag_and_only_publishing_jobs_may_write():
+    release = load("release.yml")
+    assert release["on"] == {"push": {"tags": ["v*"]}}
+    assert release["permissions"] == {"contents": "read"}
+    jobs = release["jobs"]
+    assert steps_running(release, "make dist")
+    assert "permissions" not in jobs["build"]
+    assert jobs["publish"]["permissions"] == {"id-token": "write"}
+    assert jobs["github-release"]["permissions"] == {"contents": "write"}
+    publish = [step.get("uses", "") for step in jobs["publish"]["steps"]]
+    assert any(u.startswith("pypa/gh-action-pypi-publish@") for u in publish)
+    # Built once: the later jobs only download what the build job uploaded.
+    for name in ("publish", "github-release"):
+        assert "build" in str(jobs[name]["needs"])
+        assert not any("run" in s and "make" in s["run"] for s in jobs[name]["steps"])
+
+
+def test_release_uses_no_secret_and_its_notes_come_from_the_changelog():
+    text = (WORKFLOWS / "release.yml").read_text(encoding="utf-8")
+    assert "secrets." not in text
+    assert steps_running(load("release.yml"), "tools/changelog.py")

@@ -39,6 +39,11 @@ def hashes(requirement: str, folder: Path) -> list[str]:
 
 
 def main() -> None:
+    # A lock pip cannot install (an upgrade that broke another package's
+    # requirement) would only fail at the next `make test`, on every machine.
+    conflicts = subprocess.run([sys.executable, "-m", "pip", "check"], text=True)
+    if conflicts.returncode:
+        sys.exit("pip check failed: fix .venv before locking it")
     entries = []
     with tempfile.TemporaryDirectory() as folder:
         for requirement in pinned():

@@ -67,7 +67,7 @@ from lossbook.segmentation import (
     lovasz_softmax_loss,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "ArcFaceLoss",
