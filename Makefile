@@ -49,8 +49,9 @@ live: $(STAMP)
 live-zh: $(STAMP)
 	$(BIN)/mkdocs serve --config-file mkdocs.zh.yml --dev-addr 127.0.0.1:$(PORT)
 
-# The loss tests: the contract and one module per family (src/lossbook/<family>.py).
-FAMILIES := $(filter-out _core __init__,$(basename $(notdir $(wildcard src/lossbook/*.py))))
+# The loss tests: the contract and one module per family (src/lossbook/<family>.py;
+# a module whose name starts with _ is a helper, not a family).
+FAMILIES := $(filter-out _% __init__,$(basename $(notdir $(wildcard src/lossbook/*.py))))
 LOSS_TESTS := tests/test_contract.py $(foreach family,$(FAMILIES),tests/test_$(family).py)
 # The tests that need the built site (both strict builds, made once per run).
 SITE_TESTS := tests/test_site.py tests/test_browser.py

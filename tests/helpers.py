@@ -74,6 +74,33 @@ def gradient(function, x):
     raise NotImplementedError(BACKEND)
 
 
+def gradients(function, *arrays):
+    """The value of the scalar `function(*arrays)` and its gradient with respect
+    to each array, as NumPy."""
+    arrays = [np.asarray(a) for a in arrays]
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        variables = [tf.Variable(a) for a in arrays]
+        with tf.GradientTape() as tape:
+            value = function(*variables)
+        return numpy(value), [g.numpy() for g in tape.gradient(value, variables)]
+    if BACKEND == "jax":
+        import jax
+
+        positions = tuple(range(len(arrays)))
+        value, grads = jax.value_and_grad(function, argnums=positions)(*arrays)
+        return numpy(value), [np.asarray(g) for g in grads]
+    if BACKEND == "torch":
+        import torch
+
+        tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+        value = function(*tensors)
+        value.backward()
+        return value.detach().numpy(), [t.grad.numpy() for t in tensors]
+    raise NotImplementedError(BACKEND)
+
+
 def central_differences(total, x, step=1e-6):
     """The gradient of the scalar function `total` at the float64 array `x`."""
     x = np.float64(x)

@@ -2,9 +2,12 @@
 
 Every loss is a registered, serializable `keras.losses.Loss` subclass beside a
 function of the same name in snake_case that returns per-sample values.
-`lossbook.layers` holds the layers that go with some of them (`CosineHead`).
+`lossbook.layers` holds the layers that go with some of them (`CosineHead`);
+`lossbook.large_vocabulary` the softmax cross-entropy over many classes that never
+builds the logits, and the classifier head that trains with it.
 """
 
+from lossbook import large_vocabulary as large_vocabulary
 from lossbook import layers as layers
 from lossbook.classification import (
     PolyLoss,
