@@ -161,22 +161,29 @@ def _loss_and_gradients(hidden, kernel, bias, labels, weights, chunk, smoothing,
         logits = ops.einsum("nh,hv->nv", x, kernel) + bias
         lse = ops.logsumexp(logits, axis=-1)
         picked = ops.take_along_axis(logits, y[:, None], axis=-1)[:, 0]
-        loss = lse - (1 - smoothing) * picked - smoothing * mean(logits, -1)
-        # d loss / d logits = softmax * (1 + 2 z lse) - (1 - s) one_hot - s / V
-        probabilities = ops.exp(logits - lse[:, None])
+        loss = lse - (1 - smoothing) * picked
+        # d loss / d logits = softmax * (1 + 2 z lse) - s / V - (1 - s) one_hot,
+        # built in as few passes over the chunk's logits as we can.
+        scale = w * (1 + 2 * z * lse) if z else w
+        d_logits = ops.exp(logits - lse[:, None]) * scale[:, None]
         if z:
             loss = loss + z * ops.square(lse)
-            probabilities = probabilities * (1 + 2 * z * lse)[:, None]
-        one_hot = ops.one_hot(y, num_classes, dtype=logits.dtype)
-        target = (1 - smoothing) * one_hot + smoothing / num_classes
-        d_logits = (probabilities - target) * w[:, None]
+        if smoothing:
+            loss = loss - smoothing * mean(logits, -1)
+            d_logits = d_logits - (smoothing / num_classes) * w[:, None]
+        rows = ops.arange(chunk)
+        at_labels = ops.stack([rows, y], axis=1)
+        d_label = ops.take_along_axis(d_logits, y[:, None], axis=-1)[:, 0]
+        d_logits = ops.scatter_update(
+            d_logits, at_labels, d_label - (1 - smoothing) * w
+        )
         d_x = ops.einsum("nv,hv->nh", d_logits, kernel)
         before = ops.slice(d_hidden, (start, 0), (chunk, width))
         d_hidden = ops.slice_update(
             d_hidden, (start, 0), ops.where(new[:, None], d_x, before)
         )
-        d_kernel = d_kernel + ops.einsum("nh,nv->hv", x, d_logits)
-        d_bias = d_bias + ops.sum(d_logits, axis=0)
+        d_kernel = _accumulate(d_kernel, ops.einsum("nh,nv->hv", x, d_logits))
+        d_bias = _accumulate(d_bias, ops.sum(d_logits, axis=0))
         return total + ops.sum(w * loss), d_hidden, d_kernel, d_bias
 
     start = (
@@ -185,7 +192,31 @@ def _loss_and_gradients(hidden, kernel, bias, labels, weights, chunk, smoothing,
         ops.zeros_like(kernel),
         ops.zeros_like(bias),
     )
-    return ops.fori_loop(0, (n + chunk - 1) // chunk, body, start)
+    return _for_each_chunk((n + chunk - 1) // chunk, body, start)
+
+
+def _accumulate(total: Any, contribution: Any) -> Any:
+    if backend.backend() == "torch":
+        # In place: a new kernel-sized sum for every chunk costs PyTorch the
+        # memory of one more kernel (no autograd here: the gradient is ours).
+        return total.add_(contribution)
+    return total + contribution
+
+
+def _for_each_chunk(num_chunks: Any, body: Any, start: Any) -> Any:
+    """`ops.fori_loop(0, num_chunks, body, start)`, one iteration at a time."""
+    if backend.backend() != "tensorflow":
+        return ops.fori_loop(0, num_chunks, body, start)
+    import tensorflow as tf
+
+    # TensorFlow runs up to 10 iterations of a loop at once by default, each
+    # with its chunk's logits: more memory than the logits of every position.
+    return tf.while_loop(
+        lambda i, carry: i < num_chunks,
+        lambda i, carry: (i + 1, body(i, carry)),
+        (0, start),
+        parallel_iterations=1,
+    )[1]
 
 
 def _smaller(a: Any, b: Any) -> Any:
