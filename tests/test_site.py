@@ -16,7 +16,9 @@ from mkdocs_hooks.figures.specs import FIGURES, OVERVIEWS
 
 ROOT = Path(__file__).parent.parent
 CONFIGS = {"en": "mkdocs.yml", "zh": "mkdocs.zh.yml"}
-CJK_SEPARATOR = r"[\s\u200b\u3000\-、。，．？！；]+"
+# Both separators split words at digits too (see the search plugin in mkdocs.yml).
+SEPARATOR = r"[\s\-\d]+"
+CJK_SEPARATOR = r"[\s\d\u200b\u3000\-、。，．？！；]+"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -70,6 +72,15 @@ def test_the_notebooks_labels_cells_are_out_of_the_search_index(site, language):
     texts = [doc["text"] for doc in json.loads(index)["docs"]]
     assert not any("TEXT = {" in text for text in texts)
     assert any('label=TEXT["recall"]' in text for text in texts)
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_a_notebook_cells_code_is_in_the_search_index_once(site, language):
+    # Not again as the copy button's text, nor its prompt and "Copied!" notice.
+    index = (site / language / "search/search_index.json").read_text(encoding="utf-8")
+    texts = " ".join(doc["text"] for doc in json.loads(index)["docs"])
+    assert texts.count("def scratch_mib(loss):") == 1
+    assert "Copied!" not in texts and "In [1]:" not in texts
 
 
 def test_the_chinese_benchmark_tables_have_chinese_headers(site):
@@ -131,6 +142,13 @@ def test_search_dictionary_words_come_from_the_glossary():
         assert line.split()[0] in glossary, line
 
 
+def test_english_search_splits_words_at_digits(site):
+    index = json.loads(
+        (site / "en/search/search_index.json").read_text(encoding="utf-8")
+    )
+    assert index["config"]["separator"] == SEPARATOR
+
+
 def test_chinese_config_sets_the_cjk_separator_and_language():
     raw = (ROOT / "mkdocs.zh.yml").read_text(encoding="utf-8")
     config = yaml.load(raw, Loader=yaml.BaseLoader)  # skips the !ENV tags
@@ -150,13 +168,21 @@ def test_benchmark_reports_are_pages_but_stay_out_of_the_search_index(site, lang
     assert [p for p in locations if p.startswith("benchmarks/")] == []
 
 
+# Public names outside lossbook.__all__, which lists the losses (class and function).
+NOT_LOSS_CLASSES = [
+    "layers.CosineHead",
+    "large_vocabulary.ChunkedSoftmaxHead",
+    "large_vocabulary.chunked_sparse_categorical_crossentropy",
+]
+
+
 @pytest.mark.parametrize("language", CONFIGS)
 def test_every_public_name_is_on_exactly_one_api_page(site, language):
     pages = {
         path.parent.name: path.read_text(encoding="utf-8")
         for path in (site / language / "reference/api").glob("*/index.html")
     }
-    for name in [*lossbook.__all__, "layers.CosineHead"]:
+    for name in [*lossbook.__all__, *NOT_LOSS_CLASSES]:
         found = [
             page for page, html in pages.items() if f'id="lossbook.{name}"' in html
         ]
@@ -169,7 +195,7 @@ def test_the_catalog_links_every_public_name_to_its_api_entry(site, language):
         path.read_text(encoding="utf-8")
         for path in (site / language / "reference/catalog").rglob("index.html")
     )
-    for name in [*lossbook.__all__, "layers.CosineHead"]:
+    for name in [*lossbook.__all__, *NOT_LOSS_CLASSES]:
         link = rf'href="[^"]*api/[\w-]+/#lossbook\.{re.escape(name)}"'
         assert re.search(link, catalog), name
 

@@ -408,8 +408,12 @@ class ChunkedSoftmaxHead(keras.layers.Layer):
     Args:
         num_classes: `V`, an int >= 1.
         use_bias: Whether the head has a bias. Defaults to `True`.
-        chunk_size, ignore_class, label_smoothing, z_loss, reduction: As in
+        chunk_size: Positions per chunk, as in
             `chunked_sparse_categorical_crossentropy`.
+        ignore_class: A class index whose positions count for nothing, or `None`.
+        label_smoothing: The label smoothing `s`, in [0, 1].
+        z_loss: The weight of the z-loss term, >= 0.
+        reduction: How the loss is reduced, as in `keras.losses.Loss` (not `None`).
         kernel_initializer: Initializer of the `(H, V)` kernel. Defaults to
             `"glorot_uniform"`, as for `keras.layers.Dense`.
         **kwargs: Arguments of `keras.layers.Layer` (`name`, `dtype`, ...).
