@@ -133,8 +133,10 @@ def served_site(tmp_path_factory):
     site = root / SUB_PATH
     server = local_server(root)
     base = f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
+    # Built as a local build is: no repository, hence no edit links.
+    hidden = {"LOSSBOOK_REPOSITORY_URL", "LOSSBOOK_SOURCE_REF"}
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in hidden},
         "NO_MKDOCS_2_WARNING": "1",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "TF_ENABLE_ONEDNN_OPTS": "0",

@@ -12,6 +12,7 @@ from mkdocs.config import load_config
 from page_weight import markdown_pages, page_weight
 
 import lossbook
+from mkdocs_hooks import source_links
 from mkdocs_hooks.figures.specs import FIGURES, OVERVIEWS
 
 ROOT = Path(__file__).parent.parent
@@ -81,6 +82,36 @@ def test_a_notebook_cells_code_is_in_the_search_index_once(site, language):
     texts = " ".join(doc["text"] for doc in json.loads(index)["docs"])
     assert texts.count("def scratch_mib(loss):") == 1
     assert "Copied!" not in texts and "In [1]:" not in texts
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_every_notebook_page_offers_its_notebook_for_download(site, language):
+    sources = sorted((ROOT / "docs" / language).rglob("*.ipynb"))
+    assert sources
+    for source in sources:
+        relative = source.relative_to(ROOT / "docs" / language).with_suffix("")
+        folder = site / language / relative
+        html = (folder / "index.html").read_text(encoding="utf-8")
+        assert f'<a href="{source.name}" download' in html, relative
+        assert (folder / source.name).read_bytes() == source.read_bytes()
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_a_build_that_knows_no_repository_links_no_page_to_its_source(site, language):
+    # The site tests build as a local build does (tests/conftest.py).
+    for page in html_pages(site / language):
+        assert 'rel="edit"' not in page.read_text(encoding="utf-8"), page
+
+
+@pytest.mark.parametrize("language", CONFIGS)
+def test_each_language_edits_its_pages_in_its_own_docs_folder(language):
+    uri = source_links.edit_uri(
+        "https://github.com/lossbook/lossbook/",
+        "main",
+        str(ROOT / "docs" / language),
+        str(ROOT / CONFIGS[language]),
+    )
+    assert uri == f"https://github.com/lossbook/lossbook/edit/main/docs/{language}/"
 
 
 def test_the_chinese_benchmark_tables_have_chinese_headers(site):

@@ -78,6 +78,15 @@ def test_pages_builds_with_make_and_only_the_deploy_job_may_write():
     assert upload["with"]["path"] == "site"
 
 
+def test_pages_names_the_repository_and_branch_for_the_source_links():
+    build = load("pages.yml")["jobs"]["build"]["steps"]
+    (step,) = [s for s in build if "make build" in s.get("run", "")]
+    assert step["env"] == {
+        "LOSSBOOK_REPOSITORY_URL": "${{ github.server_url }}/${{ github.repository }}",
+        "LOSSBOOK_SOURCE_REF": "${{ github.ref_name }}",
+    }
+
+
 def test_release_builds_once_on_a_version_tag_and_only_publishing_jobs_may_write():
     release = load("release.yml")
     assert release["on"] == {"push": {"tags": ["v*"]}}
