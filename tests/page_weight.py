@@ -73,7 +73,7 @@ def page_resources(site: Path, page: str) -> dict[str, int]:
     """{path under the site: bytes} of everything the page at `page` loads.
 
     `site` is the folder that holds en/ and zh/; `page` a path under it, such as
-    "zh/reference/catalog/". Lazy images count as loaded.
+    "zh/dev/reference/catalog/". Lazy images count as loaded.
     """
     page_url = urljoin(SITE, page)
     parser = _References()
@@ -89,6 +89,11 @@ def page_resources(site: Path, page: str) -> dict[str, int]:
         urljoin(urljoin(page_url, alternate), "sitemap.xml")
         for alternate in parser.alternates
     ]
+    # Material's version selector (a build through mike) reads the versions of the
+    # language, beside the version's folder.
+    if parser.config.get("version"):
+        base = urljoin(page_url, parser.config["base"].rstrip("/") + "/")
+        urls.append(urljoin(base, "../versions.json"))
     local = {url.split("#")[0] for url in urls if url.startswith(SITE)}
     return {
         urlparse(url).path.removeprefix("/"): _file(site, url).stat().st_size
@@ -102,11 +107,11 @@ def page_weight(site: Path, page: str) -> int:
     return sum(resources.values()) + HEADER_BYTES * len(resources)
 
 
-def markdown_pages(docs: Path, language: str) -> list[str]:
-    """The site path of each Markdown page of docs/<language>."""
+def markdown_pages(docs: Path, language: str, version: str) -> list[str]:
+    """The site path of each Markdown page of docs/<language>, deployed as version."""
     pages = []
     for source in sorted((docs / language).rglob("*.md")):
         path = source.relative_to(docs / language).with_suffix("").as_posix()
         path = "" if path == "index" else path.removesuffix("/index") + "/"
-        pages.append(f"{language}/{path}")
+        pages.append(f"{language}/{version}/{path}")
     return pages

@@ -1,4 +1,9 @@
-"""The manual as readers meet it, in Debian's Chromium driven by Playwright."""
+"""The manual as readers meet it, in Debian's Chromium driven by Playwright.
+
+The site is deployed as GitHub Pages serves it (tests/conftest.py): the current
+manual as the version `dev`, a small older manual as 0.0.1 and 0.1.0 (`latest`),
+each at <base>/<language>/<version>/.
+"""
 
 import os
 import re
@@ -12,6 +17,8 @@ import pytest
 from helpers import require_or_skip
 from page_weight import markdown_pages, page_resources, page_weight
 
+import lossbook
+
 ROOT = Path(__file__).parent.parent
 SCREENSHOTS = ROOT / "site-screenshots"
 CHROMIUM_FLAGS = [
@@ -24,7 +31,12 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 LANGUAGES = ["en", "zh"]
+# In every version; a page of dev that the older versions lack; a page that only
+# the older versions have (tests/fixtures/manual-0.1).
 TUTORIAL = "tutorial/custom-loss/"
+ONLY_IN_DEV = "how-to/saving/"
+ONLY_IN_OLD = "how-to/keras-2/"
+DEV, LATEST, OLD = "dev", "0.1.0", "0.0.1"
 
 
 def chromium_path() -> str | None:
@@ -89,32 +101,115 @@ def visit(browser):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("path", ["", TUTORIAL])
+@pytest.mark.parametrize(
+    ("version", "path"), [(DEV, ""), (DEV, TUTORIAL), (LATEST, TUTORIAL), (OLD, "")]
+)
 def test_page_loads_with_no_console_error_and_no_outside_request(
-    served_site, visit, language, path
+    served_site, visit, language, version, path
 ):
     base, _ = served_site
-    page = visit(base + f"{language}/{path}")
+    page = visit(base + f"{language}/{version}/{path}")
     origin = urlparse(base).netloc
     outside = [url for url in page.requests if urlparse(url).netloc != origin]
     assert page.errors == []
     assert outside == []
     assert page.page.locator("html").get_attribute("lang") == language
     SCREENSHOTS.mkdir(exist_ok=True)
-    name = f"{language}-{path.strip('/').replace('/', '-') or 'home'}.png"
+    name = f"{language}-{version}-{path.strip('/').replace('/', '-') or 'home'}.png"
     page.page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
+@pytest.mark.parametrize("version", [DEV, LATEST])
 @pytest.mark.parametrize(("source", "target"), [("en", "zh"), ("zh", "en")])
-def test_language_switch_keeps_the_reader_on_the_same_nested_page(
-    served_site, visit, source, target
+def test_language_switch_keeps_the_version_and_the_same_nested_page(
+    served_site, visit, source, target, version
 ):
     base, _ = served_site
-    page = visit(base + f"{source}/{TUTORIAL}").page
+    page = visit(base + f"{source}/{version}/{TUTORIAL}").page
     page.locator(".md-header__option .md-select").first.hover()
     page.locator(f'a[hreflang="{target}"]').first.click()
-    page.wait_for_url(base + f"{target}/{TUTORIAL}")
-    assert page.url == base + f"{target}/{TUTORIAL}"
+    page.wait_for_url(base + f"{target}/{version}/{TUTORIAL}")
+    assert page.url == base + f"{target}/{version}/{TUTORIAL}"
+
+
+def version_links(page) -> dict[str, str]:
+    """{"title alias": address} of each entry of Material's version selector."""
+    page.locator(".md-version__current").wait_for()
+    pairs = page.locator(".md-version__link").evaluate_all(
+        """links => links.map(a => [
+            [...a.childNodes].map(node => node.textContent.trim()).join(" "), a.href
+        ])"""
+    )
+    return {" ".join(text.split()): href for text, href in pairs}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_version_selector_lists_the_versions_of_the_readers_language(
+    served_site, visit, language
+):
+    base, _ = served_site
+    page = visit(base + f"{language}/{DEV}/{TUTORIAL}").page
+    current = page.locator(".md-version__current").inner_text()
+    assert current == f"dev ({lossbook.__version__})"
+    assert version_links(page) == {
+        f"dev ({lossbook.__version__})": base + f"{language}/{DEV}/",
+        f"{LATEST} latest": base + f"{language}/{LATEST}/",
+        OLD: base + f"{language}/{OLD}/",
+    }
+
+
+def choose_version(page, title: str) -> None:
+    page.locator(".md-version").hover()
+    page.locator(".md-version__link", has_text=title).click()
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "path", "target", "landing"),
+    [
+        ("en", DEV, TUTORIAL, LATEST, TUTORIAL),
+        ("zh", LATEST, TUTORIAL, DEV, TUTORIAL),
+        ("zh", DEV, ONLY_IN_DEV, LATEST, ""),
+        ("en", OLD, ONLY_IN_OLD, DEV, ""),
+    ],
+)
+def test_choosing_a_version_keeps_the_language_and_the_page_where_it_exists(
+    served_site, visit, language, source, path, target, landing
+):
+    """The same page of the chosen version, or its home if it has no such page.
+
+    Each language in each direction; each case takes a page load and a click.
+    """
+    base, _ = served_site
+    page = visit(base + f"{language}/{source}/{path}").page
+    choose_version(page, target)
+    page.wait_for_url(base + f"{language}/{target}/{landing}")
+    assert page.locator("html").get_attribute("lang") == language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("version", "outdated"), [(OLD, True), (LATEST, False), (DEV, False)]
+)
+def test_only_a_version_older_than_latest_shows_the_old_version_banner(
+    served_site, visit, language, version, outdated
+):
+    base, _ = served_site
+    page = visit(base + f"{language}/{version}/").page
+    page.locator(".md-version__current").wait_for()
+    banner = page.locator("[data-md-component=outdated]")
+    assert banner.is_visible() == outdated
+    if outdated:
+        banner.get_by_role("link").click()
+        page.wait_for_url(base + f"{language}/{LATEST}/")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_latest_alias_leads_to_the_same_page_of_the_latest_version(
+    served_site, visit, language
+):
+    base, _ = served_site
+    page = visit(base + f"{language}/latest/{TUTORIAL}").page
+    page.wait_for_url(base + f"{language}/{LATEST}/{TUTORIAL}")
 
 
 @pytest.mark.parametrize(
@@ -124,27 +219,30 @@ def test_search_lists_the_weighted_cross_entropy_page(
     served_site, visit, language, query
 ):
     base, _ = served_site
-    page = visit(base + f"{language}/").page
+    page = visit(base + f"{language}/{DEV}/").page
     page.locator("input.md-search__input").focus()
     page.keyboard.type(query)
     page.keyboard.press("End")  # Material searches on key-up; typed CJK sends none
     results = page.locator(".md-search-result__item > a")
     results.first.wait_for()
     links = results.evaluate_all("links => links.map(a => a.href)")
-    assert any("how-to/false-negatives/" in link for link in links), links
+    assert any(f"{DEV}/how-to/false-negatives/" in link for link in links), links
 
 
-def test_html_root_index_sends_readers_to_their_language(served_site, visit):
+def test_html_root_index_sends_readers_to_the_latest_version_in_their_language(
+    served_site, visit
+):
     base, _ = served_site
     for locale, language in (("zh-CN", "zh"), ("en-US", "en"), ("de-DE", "en")):
         page = visit(base, locale=locale).page
-        page.wait_for_url(base + f"{language}/")
+        page.wait_for_url(base + f"{language}/{LATEST}/")
 
 
 def test_copy_button_copies_exactly_the_block_and_the_code_runs(served_site, visit):
     base, _ = served_site
     page = visit(
-        base + f"en/{TUTORIAL}", permissions=["clipboard-read", "clipboard-write"]
+        base + f"en/{DEV}/{TUTORIAL}",
+        permissions=["clipboard-read", "clipboard-write"],
     ).page
     source = (ROOT / "docs/en/tutorial/custom-loss.md").read_text(encoding="utf-8")
     block = re.findall(r"```python\n(.*?)```", source, re.DOTALL)[0]
@@ -163,7 +261,7 @@ def test_copy_button_copies_exactly_the_block_and_the_code_runs(served_site, vis
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_notebook_page_shows_outputs_and_a_plot(served_site, visit, language):
     base, _ = served_site
-    page = visit(base + f"{language}/how-to/imbalanced/").page
+    page = visit(base + f"{language}/{DEV}/how-to/imbalanced/").page
     recall = {"en": "recall", "zh": "召回率"}[language]
     assert page.get_by_text(re.compile(rf"pos_weight=10\.0\s+{recall}=")).count() >= 1
     # An SVG whose labels are text: mkdocs_hooks/notebook_labels.py.
@@ -176,7 +274,7 @@ def test_notebook_page_shows_outputs_and_a_plot(served_site, visit, language):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_dark_mode_toggle_switches_the_colour_scheme(served_site, visit, language):
     base, _ = served_site
-    page = visit(base + f"{language}/", color_scheme="light").page
+    page = visit(base + f"{language}/{DEV}/", color_scheme="light").page
     scheme = "document.body.getAttribute('data-md-color-scheme')"
     assert page.evaluate(scheme) == "default"
     page.locator("form[data-md-component=palette] label:visible").first.click()
@@ -184,11 +282,15 @@ def test_dark_mode_toggle_switches_the_colour_scheme(served_site, visit, languag
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("path", ["", TUTORIAL])
-def test_axe_finds_no_serious_or_critical_violation(served_site, visit, language, path):
+@pytest.mark.parametrize(("version", "path"), [(DEV, ""), (DEV, TUTORIAL), (OLD, "")])
+def test_axe_finds_no_serious_or_critical_violation(
+    served_site, visit, language, version, path
+):
+    """Also on an old version's page, with its banner and the version selector."""
     axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
     base, _ = served_site
-    page = visit(base + f"{language}/{path}").page
+    page = visit(base + f"{language}/{version}/{path}").page
+    page.locator(".md-version__current").wait_for()
     results = axe_module.Axe().run(page)
     serious = [
         (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
@@ -200,7 +302,7 @@ def test_axe_finds_no_serious_or_critical_violation(served_site, visit, language
 
 def heaviest_page(site: Path, language: str) -> str:
     """The language's heaviest Markdown page, by the weight read off the files."""
-    pages = markdown_pages(ROOT / "docs", language)
+    pages = markdown_pages(ROOT / "docs", language, DEV)
     return max(pages, key=lambda page: page_weight(site, page))
 
 
@@ -211,8 +313,8 @@ def test_a_page_requests_nothing_its_weight_leaves_out(
 ):
     base, site = served_site
     page = {
-        "home": f"{language}/",
-        "api": f"{language}/reference/api/classification/",
+        "home": f"{language}/{DEV}/",
+        "api": f"{language}/{DEV}/reference/api/classification/",
         "heaviest": heaviest_page(site, language),
     }[kind]
     opened = visit(base + page)

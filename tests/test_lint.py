@@ -19,7 +19,6 @@ def test_ruff_finds_no_lint_errors_in_code_docs_and_notebooks():
 
 def test_python_sources_are_ruff_formatted():
     # Markdown is left out: pages quote the source articles' code as written.
-    result = ruff(
-        "format", "--check", "src", "tests", "conftest.py", "mkdocs_hooks", "benchmarks"
-    )
+    paths = ["src", "tests", "conftest.py", "mkdocs_hooks", "benchmarks", "tools"]
+    result = ruff("format", "--check", *paths)
     assert result.returncode == 0, result.stdout

@@ -1,4 +1,8 @@
-"""Both sites build strictly, with executed notebooks, and are what readers need."""
+"""Both sites build strictly, with executed notebooks, and are what readers need.
+
+Most tests read the current manual's two builds, deployed as the version `dev`
+(tests/conftest.py): `site / language` is en/dev/ or zh/dev/ of the deployed tree.
+"""
 
 import base64
 import json
@@ -21,11 +25,12 @@ CONFIGS = {"en": "mkdocs.yml", "zh": "mkdocs.zh.yml"}
 SEPARATOR = r"[\s\-\d]+"
 CJK_SEPARATOR = r"[\s\d\u200b\u3000\-、。，．？！；]+"
 CJK = re.compile(r"[\u4e00-\u9fff]")
+VERSION = "dev"
 
 
 @pytest.fixture(scope="module")
-def site(served_site):
-    return served_site[1]
+def site(dev_site):
+    return dev_site
 
 
 def html_pages(site_dir: Path) -> list[Path]:
@@ -243,9 +248,9 @@ def test_language_links_are_relative_so_they_survive_a_sub_path(site, language):
         encoding="utf-8"
     )
     for other in ("en", "zh"):
-        assert re.search(rf'href="(\.\./)+{other}/"[^>]*hreflang="{other}"', page), (
-            other
-        )
+        # The other language's same version (mkdocs_hooks/versions.py).
+        link = rf'href="(\.\./)+{other}/{VERSION}/"[^>]*hreflang="{other}"'
+        assert re.search(link, page), other
 
 
 ASSET = re.compile(
@@ -352,11 +357,12 @@ def test_figures_are_small_and_labelled_in_the_language_of_their_site(site, lang
 MAX_PAGE_BYTES = 1_500_000
 
 
-def test_no_markdown_page_weighs_more_than_the_limit(site):
+def test_no_markdown_page_weighs_more_than_the_limit(served_site):
+    _, deployed = served_site
     weights = {
-        page: page_weight(site, page)
+        page: page_weight(deployed, page)
         for language in CONFIGS
-        for page in markdown_pages(ROOT / "docs", language)
+        for page in markdown_pages(ROOT / "docs", language, VERSION)
     }
     report = sorted(weights.items(), key=lambda item: -item[1])
     print("\nBytes a first visit downloads, per Markdown page, heaviest first:")
@@ -370,16 +376,16 @@ def test_llms_txt_lists_every_markdown_page_under_the_nav_sections(
     served_site, language
 ):
     base, site = served_site
-    text = (site / language / "llms.txt").read_text(encoding="utf-8")
+    text = (site / language / VERSION / "llms.txt").read_text(encoding="utf-8")
     nav = load_config(str(ROOT / CONFIGS[language])).nav
     assert re.findall(r"^## (.+)$", text, re.MULTILINE) == [next(iter(i)) for i in nav]
     linked = [
         link.removeprefix(base)
         for link in re.findall(r"^- \[[^]]+\]\((\S+)\)", text, re.MULTILINE)
     ]
-    pages = markdown_pages(ROOT / "docs", language)
+    pages = markdown_pages(ROOT / "docs", language, VERSION)
     assert sorted(linked) == sorted(f"{page}index.md" for page in pages)
-    full = (site / language / "llms-full.txt").read_text(encoding="utf-8")
+    full = (site / language / VERSION / "llms-full.txt").read_text(encoding="utf-8")
     for link in linked:
         markdown = (site / link).read_text(encoding="utf-8")
         title = re.search(r"^# (.+)$", markdown, re.MULTILINE)[1]

@@ -62,29 +62,47 @@ def test_ci_runs_make_test_on_push_and_pull_request_with_read_only_permissions()
     )
 
 
-def test_pages_builds_with_make_and_only_the_deploy_job_may_write():
+def test_pages_deploys_dev_from_main_and_each_release_tag_with_mike():
+    pages = load("pages.yml")
+    assert pages["on"]["push"] == {"branches": ["main"], "tags": ["v*"]}
+    (step,) = steps_running(pages, "make docs-version")
+    # A tag deploys its version (the package's) and moves `latest` to it.
+    assert 'version="${GITHUB_REF_NAME#v}"' in step["run"]
+    assert 'VERSION="$version" ALIAS=latest' in step["run"]
+    assert "VERSION=dev " in step["run"]
+    assert "src/lossbook/__init__.py" in step["run"]
+    # Onto the branch as published so far, fetched first.
+    steps = pages["jobs"]["build"]["steps"]
+    (fetch,) = [s for s in steps if "git fetch" in s.get("run", "")]
+    assert "origin gh-pages" in fetch["run"]
+    assert steps.index(fetch) < steps.index(step)
+
+
+def test_pages_only_the_job_that_pushes_may_write_and_it_runs_no_project_code():
     pages = load("pages.yml")
     assert pages["permissions"] == {"contents": "read"}
-    assert steps_running(pages, "make build")
     jobs = pages["jobs"]
+    assert set(jobs) == {"build", "publish"}
     assert "permissions" not in jobs["build"]
-    assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
-    uses = [step.get("uses", "") for job in jobs.values() for step in job["steps"]]
-    assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
-    assert any(u.startswith("actions/deploy-pages@") for u in uses)
-    upload = next(
-        s for s in jobs["build"]["steps"] if "upload-pages" in s.get("uses", "")
-    )
-    assert upload["with"]["path"] == "site"
+    assert jobs["publish"]["permissions"] == {"contents": "write"}
+    assert "build" in str(jobs["publish"]["needs"])
+    runs = [s["run"] for s in jobs["publish"]["steps"] if "run" in s]
+    assert not any(word in run for run in runs for word in ("make", "python", "pip"))
+    assert "git push origin gh-pages" in runs[-1] and "--force" not in runs[-1]
+    uses = [s["uses"] for s in jobs["publish"]["steps"] if "uses" in s]
+    assert [u.split("@")[0] for u in uses] == [
+        "actions/checkout",
+        "actions/download-artifact",
+    ]
 
 
 def test_pages_names_the_repository_and_branch_for_the_source_links():
     build = load("pages.yml")["jobs"]["build"]["steps"]
-    (step,) = [s for s in build if "make build" in s.get("run", "")]
-    assert step["env"] == {
-        "LOSSBOOK_REPOSITORY_URL": "${{ github.server_url }}/${{ github.repository }}",
-        "LOSSBOOK_SOURCE_REF": "${{ github.ref_name }}",
-    }
+    (step,) = [s for s in build if "make docs-version" in s.get("run", "")]
+    assert step["env"]["LOSSBOOK_REPOSITORY_URL"] == (
+        "${{ github.server_url }}/${{ github.repository }}"
+    )
+    assert step["env"]["LOSSBOOK_SOURCE_REF"] == "${{ github.ref_name }}"
 
 
 def test_release_builds_once_on_a_version_tag_and_only_publishing_jobs_may_write():
