@@ -180,3 +180,18 @@ def test_a_batch_by_batch_y_pred_is_refused_by_mirrored_replicas_not_trained_on(
     error = run_of(results, "tensorflow", case)["replica_error"]
     assert error is not None and error.startswith("ValueError"), error
     assert "y_pred.shape=(4, 8)" in error, error
+
+
+@pytest.mark.parametrize("backend", SCRIPTS)
+@pytest.mark.parametrize("weighting", WEIGHTINGS)
+def test_the_chunked_head_trains_the_same_on_two_replicas_as_on_one_device(
+    results, backend, weighting
+):
+    # The head's loss reaches the model through add_loss: under MirroredStrategy
+    # Keras divides it by the number of replicas like a compiled loss, or the step
+    # would be twice as large.
+    run = results[backend]
+    assert "failure" not in run, run.get("failure")
+    head = run["head"][weighting]
+    assert head["single"]["moved"] > 1e-4  # else the comparison compares nothing
+    assert_same_step(head["distributed"], head["single"], "two replicas vs one device")

@@ -377,3 +377,26 @@ def test_a_model_with_the_head_saves_and_loads_in_safe_mode(tmp_path):
         model.evaluate([tokens, labels], verbose=0),
         rtol=1e-6,
     )
+
+
+def test_per_position_weights_reach_the_head_through_its_third_input_in_fit():
+    # fit's own sample_weight weights the compiled losses only, never a loss added
+    # with add_loss: weights for the head's positions are one of its inputs.
+    rng = np.random.default_rng(13)
+    tokens = keras.Input((T,), dtype="int32")
+    labels = keras.Input((T,), dtype="int32")
+    weights = keras.Input((T,))
+    hidden = keras.layers.Embedding(V, H)(tokens)
+    head = ChunkedSoftmaxHead(V, chunk_size=4)
+    model = keras.Model([tokens, labels, weights], head(hidden, labels, weights))
+    model.compile(optimizer="sgd")
+    x = rng.integers(0, V, size=(8, T)).astype("int32")
+    y = np.roll(x, -1, axis=1)
+    w = rng.uniform(0, 2, size=(8, T)).astype("float32")
+    got = model.evaluate([x, y, w], batch_size=8, verbose=0)
+    expected = chunked_sparse_categorical_crossentropy(
+        y, keras.Model(tokens, hidden)(x), head.kernel, head.bias, sample_weight=w
+    )
+    unweighted = model.evaluate([x, y, np.ones_like(w)], batch_size=8, verbose=0)
+    np.testing.assert_allclose(got, numpy(expected), rtol=1e-5)
+    assert abs(got - unweighted) > 1e-3

@@ -32,9 +32,11 @@ from lossbook._core import (
 )
 
 REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
-# Positions per chunk when `chunk_size` is not given: about 2**22 logits (16 MiB
-# in float32) per chunk, at least 16 positions.
-_LOGITS_PER_CHUNK = 2**22
+# Positions per chunk when `chunk_size` is not given. Each chunk multiplies
+# matrices of `chunk` rows; below a few hundred rows they use a CPU's arithmetic
+# badly (and, for the kernel's gradient, write a kernel-sized product per chunk),
+# above it the chunk's logits grow with no gain: see `make bench`'s chunk sweep.
+DEFAULT_CHUNK_SIZE = 512
 
 
 def check_chunk_size(name: str, value: Any) -> int | None:
@@ -71,10 +73,6 @@ def check_arguments(**arguments: Any) -> dict[str, Any]:
         "z_loss": check_non_negative("z_loss", arguments["z_loss"]),
         "reduction": check_reduction("reduction", arguments["reduction"]),
     }
-
-
-def default_chunk_size(num_classes: int) -> int:
-    return max(16, _LOGITS_PER_CHUNK // num_classes)
 
 
 def _accumulation_dtype(*tensors: Any) -> str:
@@ -182,7 +180,7 @@ def _loss_and_gradients(hidden, kernel, bias, labels, weights, chunk, smoothing,
         d_hidden = ops.slice_update(
             d_hidden, (start, 0), ops.where(new[:, None], d_x, before)
         )
-        d_kernel = _accumulate(d_kernel, ops.einsum("nh,nv->hv", x, d_logits))
+        d_kernel = _add_product(d_kernel, x, d_logits)
         d_bias = _accumulate(d_bias, ops.sum(d_logits, axis=0))
         return total + ops.sum(w * loss), d_hidden, d_kernel, d_bias
 
@@ -195,10 +193,18 @@ def _loss_and_gradients(hidden, kernel, bias, labels, weights, chunk, smoothing,
     return _for_each_chunk((n + chunk - 1) // chunk, body, start)
 
 
+def _add_product(total: Any, x: Any, d_logits: Any) -> Any:
+    """`total + x.T @ d_logits`, the kernel's gradient summed over the chunks."""
+    if backend.backend() == "torch":
+        # In place, the product added by the matrix multiplication itself: a
+        # kernel-sized product and a new sum per chunk cost PyTorch the memory of
+        # two more kernels (no autograd here: the gradient is ours).
+        return total.addmm_(x.T, d_logits)
+    return total + ops.einsum("nh,nv->hv", x, d_logits)
+
+
 def _accumulate(total: Any, contribution: Any) -> Any:
     if backend.backend() == "torch":
-        # In place: a new kernel-sized sum for every chunk costs PyTorch the
-        # memory of one more kernel (no autograd here: the gradient is ours).
         return total.add_(contribution)
     return total + contribution
 
@@ -290,8 +296,8 @@ def chunked_sparse_categorical_crossentropy(
         hidden: The head's inputs, shape `(..., H)`.
         kernel: The head's kernel, shape `(H, V)`.
         bias: The head's bias, shape `(V,)`, or `None`.
-        chunk_size: Positions per chunk, an int >= 1, or `None` for about 2**22
-            logits per chunk (`max(16, 2**22 // V)` positions).
+        chunk_size: Positions per chunk, an int >= 1, or `None` for 512 (all
+            positions, if there are fewer).
         ignore_class: A class index whose positions count for nothing (padding),
             or `None`.
         label_smoothing: `s`, in [0, 1].
@@ -380,7 +386,7 @@ def _compute(y_true, hidden, kernel, bias, sample_weight, **settings: Any) -> An
         labels,
         ops.reshape(weights, (-1,)),
         {
-            "chunk": settings["chunk_size"] or default_chunk_size(kernel.shape[1]),
+            "chunk": settings["chunk_size"] or DEFAULT_CHUNK_SIZE,
             "smoothing": settings["label_smoothing"],
             "z": settings["z_loss"],
         },
@@ -398,6 +404,9 @@ class ChunkedSoftmaxHead(keras.layers.Layer):
     `chunked_sparse_categorical_crossentropy` on the head's own kernel and bias,
     and adds it to the model's losses (`add_loss`): a model built on it is
     compiled without a `loss` and trained on inputs that include the labels.
+    Weights per position are a third input, `head(hidden, labels, sample_weight)`:
+    the `sample_weight` given to `fit` weights the compiled losses only, never a
+    loss added with `add_loss`.
 
     The head, not a `keras.losses.Loss`, computes the loss because a loss only
     sees `y_true` and `y_pred`: here `y_pred` would be the `N x V` logits, the

@@ -212,3 +212,58 @@ def run_all(distributed_scope, describe, per_replica, eager_reference):
                 }
         cases.append(result)
     return {**describe(), "cases": cases, "seconds": time.perf_counter() - started}
+
+
+# The chunked softmax head (lossbook.large_vocabulary): its loss is an add_loss of
+# the layer, not a compiled loss, and Keras must scale it for the replicas too.
+HEAD_TOKENS, HEAD_WIDTH, HEAD_STEPS = 40, 6, 5
+
+
+def head_model(weighting):
+    """Tokens -> Embedding -> the head; weighted, with a weight per position too."""
+    from lossbook.large_vocabulary import ChunkedSoftmaxHead
+
+    tokens = keras.Input((HEAD_STEPS,), dtype="int32")
+    labels = keras.Input((HEAD_STEPS,), dtype="int32")
+    hidden = keras.layers.Embedding(HEAD_TOKENS, HEAD_WIDTH, name="embedding")(tokens)
+    head = ChunkedSoftmaxHead(HEAD_TOKENS, chunk_size=7, name="head")
+    if weighting == "weighted":
+        # fit's sample_weight never reaches a loss added with add_loss.
+        weights = keras.Input((HEAD_STEPS,))
+        model = keras.Model([tokens, labels, weights], head(hidden, labels, weights))
+    else:
+        model = keras.Model([tokens, labels], head(hidden, labels))
+    model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE))
+    return model
+
+
+def head_step(model, weighting):
+    """The loss of one fit step on a global batch, and every weight after it."""
+    rng = np.random.default_rng(7)
+    initial = [rng.normal(0, 0.5, w.shape) for w in model.get_weights()]
+    model.set_weights(initial)
+    x = rng.integers(0, HEAD_TOKENS, (GLOBAL_BATCH, HEAD_STEPS))
+    inputs = [x, (3 * x + 1) % HEAD_TOKENS]
+    if weighting == "weighted":
+        inputs.append(rng.uniform(0.2, 2.0, x.shape).astype("float32"))
+    history = model.fit(
+        inputs, batch_size=GLOBAL_BATCH, epochs=1, shuffle=False, verbose=0
+    )
+    weights = np.concatenate([w.ravel() for w in model.get_weights()])
+    moved = np.abs(weights - np.concatenate([w.ravel() for w in initial])).max()
+    return {
+        "loss": float(history.history["loss"][0]),
+        "weights": weights.tolist(),
+        "moved": float(moved),
+    }
+
+
+def head_runs(distributed_scope):
+    """{"unweighted"|"weighted": {"distributed"|"single": head_step's result}}."""
+    runs = {}
+    for weighting in WEIGHTINGS:
+        with distributed_scope():
+            distributed = head_step(head_model(weighting), weighting)
+        single = head_step(head_model(weighting), weighting)
+        runs[weighting] = {"distributed": distributed, "single": single}
+    return runs

@@ -43,5 +43,6 @@ if __name__ == "__main__":
     results = common.run_all(
         distribution.scope, describe, per_replica=False, eager_reference=False
     )
+    results["head"] = common.head_runs(distribution.scope)
     with open(sys.argv[1], "w") as file:
         json.dump(results, file)

@@ -40,5 +40,6 @@ if __name__ == "__main__":
     results = common.run_all(
         strategy.scope, describe, per_replica=True, eager_reference=True
     )
+    results["head"] = common.head_runs(strategy.scope)
     with open(sys.argv[1], "w") as file:
         json.dump(results, file)
