@@ -109,8 +109,12 @@ test-backends: test-tensorflow test-jax test-torch
 # benchmarks/results/<machine>.json, the only file to commit (the site build makes
 # the Performance page's data and the Markdown report from it).
 # `$(BIN)/python -m benchmarks --merge` measures only the losses that file lacks.
+# Then the large-vocabulary cross-entropy against the built-in on the logits, each
+# size in a fresh process (peak memory and step time, about an hour on 2 cores):
+# benchmarks/results/large-vocabulary/<machine>.json, committed too.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.large_vocabulary
 
 # The sdist, and the wheel built from it, in dist/, checked as the package index
 # checks them. The release workflow runs this too.

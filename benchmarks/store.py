@@ -33,6 +33,14 @@ def load(folder: Path = RESULTS) -> list[dict[str, Any]]:
     return [read(path) for path in sorted(folder.glob("*.json"))]
 
 
+def load_large_vocabulary(folder: Path = RESULTS / "large-vocabulary") -> list[dict]:
+    """Every machine's results of `python -m benchmarks.large_vocabulary`."""
+    return [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(folder.glob("*.json"))
+    ]
+
+
 def write(report: dict[str, Any], folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{report['machine']['slug']}.json"

@@ -98,6 +98,16 @@ CHINESE = {
     "Errors": "错误",
     "{backend}: its modes compared": "{backend}：各模式对比",
     "Not measured": "未测量",
+    # the large-vocabulary cross-entropy (report/vocabulary.py)
+    "backend, mode": "后端、模式",
+    "built-in: memory": "内置：内存",
+    "chunked: memory": "分块：内存",
+    "memory saved": "内存节省倍数",
+    "built-in: step": "内置：每步",
+    "chunked: step": "分块：每步",
+    "time ratio": "耗时比",
+    "skipped: needs ~{needed}, {free} free": "跳过：约需 {needed}，空闲 {free}",
+    "failed": "失败",
     "- not measured on {slug} ({backend}, {mode}): {losses}": (
         "- 未在 {slug} 上测量（{backend}，{mode}）：{losses}"
     ),

@@ -1,0 +1,342 @@
+"""Memory and time of the chunked cross-entropy against the built-in on the logits.
+
+    python -m benchmarks.large_vocabulary [--quick] [--backends jax,tensorflow,torch]
+        [--merge] [--output-dir DIR]
+
+One training step of a classifier head, `loss(labels, hidden @ kernel + bias)` and
+its gradients with respect to `hidden`, `kernel` and `bias`, at N positions, H = 1024
+and V classes, two ways:
+
+- `built-in`: the logits materialised, then
+  `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`;
+- `chunked`: `lossbook.large_vocabulary.chunked_sparse_categorical_crossentropy`.
+
+Each configuration runs in a fresh process, so that one's memory does not stay in
+another's peak. The peak is the process's peak resident memory during the measured
+step minus its resident memory just before (Linux's VmHWM, reset through
+/proc/self/clear_refs): the memory the step adds to its inputs, outputs included (the
+gradients, shaped like the inputs, are the same for both). A configuration whose
+built-in is predicted, from the smallest one measured, to need more than the memory
+the machine has free is skipped and recorded as such.
+
+A full run writes benchmarks/results/large-vocabulary/<machine>.json, read by the
+Performance page and the chapter "When the loss is the memory"; --quick (tiny sizes)
+writes to a temporary folder; --merge replaces, in that file, only the results of
+the backends measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import RESULTS, ROOT
+from benchmarks.machine import machine_info, now
+
+FOLDER = RESULTS / "large-vocabulary"
+HIDDEN = 1024
+# (N, V): positions and classes. The issue's grid: N in {2k, 8k, 32k}, V in
+# {32k, 128k}, smallest first (the smallest predicts the built-in's memory).
+SIZES = [(n, v) for n in (2048, 8192, 32768) for v in (32768, 131072)]
+# The chunk-size trade-off, at one size: positions per chunk.
+SWEEP_SIZE = (8192, 32768)
+SWEEP_CHUNKS = (64, 256, 2048)
+QUICK_SIZES = [(64, 512), (128, 2048)]
+QUICK_SWEEP = ((128, 2048), (8, 32, 128))
+# Backend and mode, as a training step runs in `fit`: jit_compile="auto" compiles
+# with XLA on JAX and TensorFlow; PyTorch runs eagerly. TensorFlow is also measured
+# without XLA (jit_compile=False, a tf.function graph).
+MODES = (
+    ("jax", "jit"),
+    ("tensorflow", "xla"),
+    ("tensorflow", "graph"),
+    ("torch", "eager"),
+)
+# A step slower than this is timed once (after a first call that compiles and runs);
+# faster ones up to REPEATS times.
+SLOW_STEP_S = 20.0
+REPEATS = 3
+
+
+def memory_status(field: str) -> int:
+    """VmRSS or VmHWM of this process, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def inputs(n: int, v: int, seed: int = 0) -> dict[str, Any]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return {
+        "hidden": (rng.standard_normal((n, HIDDEN), "float32") * 0.1),
+        "kernel": (rng.standard_normal((HIDDEN, v), "float32") * 0.03),
+        "bias": np.zeros(v, "float32"),
+        "labels": rng.integers(0, v, n).astype("int32"),
+    }
+
+
+def loss_function(method: str, chunk: int | None):
+    import keras
+
+    from lossbook.large_vocabulary import chunked_sparse_categorical_crossentropy
+
+    built_in = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def loss(labels, hidden, kernel, bias):
+        if method == "chunked":
+            return chunked_sparse_categorical_crossentropy(
+                labels, hidden, kernel, bias, chunk_size=chunk
+            )
+        return built_in(labels, keras.ops.matmul(hidden, kernel) + bias)
+
+    return loss
+
+
+def training_step(backend: str, mode: str, loss, arrays: dict[str, Any]):
+    """A function of no argument running one step: (loss, gradients) as NumPy."""
+    import keras
+
+    labels, hidden, kernel, bias = (
+        keras.ops.convert_to_tensor(arrays[k])
+        for k in ("labels", "hidden", "kernel", "bias")
+    )
+    if backend == "jax":
+        import jax
+
+        step = jax.jit(
+            jax.value_and_grad(lambda h, k, b: loss(labels, h, k, b), (0, 1, 2))
+        )
+        step = step.lower(hidden, kernel, bias).compile()
+        return lambda: jax.block_until_ready(step(hidden, kernel, bias))
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        @tf.function(jit_compile=mode == "xla")
+        def step(h, k, b):
+            with tf.GradientTape() as tape:
+                tape.watch([h, k, b])
+                value = loss(labels, h, k, b)
+            return value, tape.gradient(value, [h, k, b])
+
+        step.get_concrete_function(hidden, kernel, bias)
+        return lambda: step(hidden, kernel, bias)
+    leaves = [t.detach().clone().requires_grad_(True) for t in (hidden, kernel, bias)]
+
+    def eager_step():
+        for leaf in leaves:
+            leaf.grad = None
+        value = loss(labels, *leaves)
+        value.backward()
+        return value.detach()
+
+    return eager_step
+
+
+def measure_one(config: dict[str, Any]) -> dict[str, Any]:
+    """One configuration, in this process: peak extra memory and step times."""
+    backend, mode = config["backend"], config["mode"]
+    arrays = inputs(config["n"], config["v"])
+    step = training_step(
+        backend, mode, loss_function(config["method"], config["chunk"]), arrays
+    )
+    before = memory_status("VmRSS")
+    reset_peak()
+    started = time.perf_counter()
+    first = step()
+    first_s = time.perf_counter() - started
+    peak = memory_status("VmHWM") - before
+    times = []
+    if first_s < SLOW_STEP_S:
+        for _ in range(max(1, min(REPEATS, int(1.5 * SLOW_STEP_S / first_s)))):
+            started = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - started)
+    value = first[0] if isinstance(first, (list, tuple)) else first
+    from lossbook.large_vocabulary import DEFAULT_CHUNK_SIZE
+
+    return {
+        **config,
+        "chunk_used": min(config["n"], config["chunk"] or DEFAULT_CHUNK_SIZE),
+        "peak_extra_bytes": peak,
+        "first_s": first_s,
+        "step_s": statistics.median(times) if times else first_s,
+        "repeats": len(times),
+        "loss": float(value),
+    }
+
+
+def run_in_fresh_process(config: dict[str, Any]) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": config["backend"],
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
+    }
+    command = [sys.executable, "-m", "benchmarks.large_vocabulary", "--one"]
+    done = subprocess.run(
+        [*command, json.dumps(config)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        return {
+            **config,
+            "error": f"exited with {done.returncode}: {done.stderr[-800:]}",
+        }
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def available_memory() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("/proc/meminfo has no MemAvailable")
+
+
+def predicted_peak(done: list[dict[str, Any]], config: dict[str, Any]) -> int | None:
+    """The built-in's peak at `config`, scaled by N x V from the smallest measured."""
+    same = [
+        r
+        for r in done
+        if "peak_extra_bytes" in r
+        and (r["backend"], r["mode"], r["method"])
+        == (
+            config["backend"],
+            config["mode"],
+            config["method"],
+        )
+    ]
+    if not same:
+        return None
+    smallest = min(same, key=lambda r: r["n"] * r["v"])
+    scale = config["n"] * config["v"] / (smallest["n"] * smallest["v"])
+    return int(smallest["peak_extra_bytes"] * scale)
+
+
+def configurations(backends: list[str], quick: bool) -> list[dict[str, Any]]:
+    sizes = QUICK_SIZES if quick else SIZES
+    (sweep_n, sweep_v), chunks = QUICK_SWEEP if quick else (SWEEP_SIZE, SWEEP_CHUNKS)
+    found = []
+    for backend, mode in MODES:
+        if backend not in backends:
+            continue
+        base = {"backend": backend, "mode": mode, "h": HIDDEN}
+        for n, v in sizes:
+            found.append({**base, "n": n, "v": v, "method": "built-in", "chunk": None})
+            found.append({**base, "n": n, "v": v, "method": "chunked", "chunk": None})
+        for chunk in chunks:
+            found.append(
+                {
+                    **base,
+                    "n": sweep_n,
+                    "v": sweep_v,
+                    "method": "chunked",
+                    "chunk": chunk,
+                }
+            )
+    return found
+
+
+def run(backends: list[str], quick: bool) -> dict[str, Any]:
+    free = available_memory()
+    results: list[dict[str, Any]] = []
+    for config in configurations(backends, quick):
+        predicted = (
+            predicted_peak(results, config) if config["method"] == "built-in" else None
+        )
+        if predicted is not None and predicted > free:
+            results.append(
+                {
+                    **config,
+                    "skipped": {"predicted_bytes": predicted, "free_bytes": free},
+                }
+            )
+        else:
+            results.append(run_in_fresh_process(config))
+        print(json.dumps(results[-1]), file=sys.stderr)
+    return {
+        "machine": machine_info(2**20 if quick else 2**26),
+        "date": now(),
+        "quick": quick,
+        "hidden": HIDDEN,
+        "versions": versions(),
+        "results": results,
+    }
+
+
+def merge(existing: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """`existing` with the backends `fresh` measured replaced by its results."""
+    measured = {r["backend"] for r in fresh["results"]}
+    kept = [r for r in existing["results"] if r["backend"] not in measured]
+    merges = existing.get("merges", [])
+    merges.append({"date": fresh["date"], "backends": sorted(measured)})
+    order = [backend for backend, _ in MODES]
+    results = sorted(kept + fresh["results"], key=lambda r: order.index(r["backend"]))
+    return {**existing, "results": results, "merges": merges}
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("keras", "jax", "tensorflow", "tensorflow-cpu", "torch"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.large_vocabulary",
+        description=__doc__.split("\n")[0],
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes")
+    parser.add_argument("--backends", default="jax,tensorflow,torch")
+    parser.add_argument("--output-dir", type=Path)
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="replace only the measured backends' results in this machine's file",
+    )
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure_one(json.loads(args.one))))
+        return 0
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    folder = args.output_dir or (
+        Path(tempfile.mkdtemp(prefix="lossbook-bench-")) if args.quick else FOLDER
+    )
+    found = run(backends, args.quick)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{found['machine']['slug']}.json"
+    if args.merge and path.exists():
+        found = merge(json.loads(path.read_text(encoding="utf-8")), found)
+    path.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
+    print(path)
+    return 1 if any("error" in r for r in found["results"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
