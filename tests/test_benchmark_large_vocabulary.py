@@ -1,6 +1,6 @@
 """The large-vocabulary benchmark: what it runs, its report, the committed results.
 
-`python -m benchmarks.large_vocabulary` (benchmarks/large_vocabulary.py) measures one
+`python -m benchmarks.large_vocabulary` (benchmarks/large_vocabulary/) measures one
 training step of the chunked cross-entropy and of the built-in on the logits, each
 configuration in a fresh process. Its report (benchmarks/report/vocabulary.py) is
 pure and tested on hand-made results; the committed results must cover the grid,

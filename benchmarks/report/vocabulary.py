@@ -1,6 +1,6 @@
 """The large-vocabulary benchmark's results as numbers and tables. Pure.
 
-A results dict (benchmarks/large_vocabulary.py) holds `results`: one entry per
+A results dict (benchmarks/large_vocabulary/) holds `results`: one entry per
 backend, mode, method (`built-in` or `chunked`), N, V and chunk size, with
 `peak_extra_bytes` and `step_s`, or `skipped` (the built-in's predicted peak and the
 memory the machine had free), or `error`.
