@@ -28,7 +28,6 @@ the backends measured.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,14 +60,10 @@ MODES = (
 
 
 def run_in_fresh_process(config: dict[str, Any]) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "KERAS_BACKEND": config["backend"],
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
-        "XLA_PYTHON_CLIENT_PREALLOCATE": "false",
-    }
+    # The environment of the loss benchmark's workers (`python -m benchmarks`).
+    from benchmarks.__main__ import worker_env
+
+    env = {**worker_env(quick=False), "KERAS_BACKEND": config["backend"]}
     command = [sys.executable, "-m", "benchmarks.large_vocabulary", "--one"]
     done = subprocess.run(
         [*command, json.dumps(config)],

@@ -39,22 +39,20 @@ def pairs(found: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _ratio(numerator: Any, denominator: Any, field: str) -> float | None:
+    if not (numerator and denominator and field in numerator and field in denominator):
+        return None
+    return numerator[field] / denominator[field]
+
+
 def memory_ratio(pair: dict[str, Any]) -> float | None:
     """The built-in's peak extra memory over the chunked loss's (higher is better)."""
-    built_in, chunked = pair["built-in"], pair["chunked"]
-    if not (built_in and chunked and "peak_extra_bytes" in built_in):
-        return None
-    if "peak_extra_bytes" not in chunked:
-        return None
-    return built_in["peak_extra_bytes"] / chunked["peak_extra_bytes"]
+    return _ratio(pair["built-in"], pair["chunked"], "peak_extra_bytes")
 
 
 def time_ratio(pair: dict[str, Any]) -> float | None:
     """The chunked loss's step time over the built-in's (lower is better)."""
-    built_in, chunked = pair["built-in"], pair["chunked"]
-    if not (built_in and chunked and "step_s" in built_in and "step_s" in chunked):
-        return None
-    return chunked["step_s"] / built_in["step_s"]
+    return _ratio(pair["chunked"], pair["built-in"], "step_s")
 
 
 def sweep_size(found: dict[str, Any]) -> tuple[int, int] | None:
